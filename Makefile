@@ -1,0 +1,102 @@
+# mmiobench: `make` builds, `make check` runs every test, `make bench` runs
+# the default benchmark sweep. SAN=1 builds the host side with ASan+UBSan.
+SHELL := /bin/bash
+CC ?= gcc
+SAN ?= 0
+V ?= 0
+BUILD := build$(if $(filter 1,$(SAN)),-san,)
+
+# Every C file may hold guest code (GUEST_CODE functions), so the flags that
+# guest code needs apply everywhere; guest/ additionally gets
+# -mgeneral-regs-only (the software hypervisor here cannot emulate every
+# SSE/AVX instruction) and never a sanitizer.
+COMMON_CFLAGS := -O2 -g -std=gnu11 -Wall -Wextra -Werror -Iinclude -D_GNU_SOURCE \
+	-fno-pie -mno-red-zone -fno-stack-protector -fcf-protection=none \
+	-fno-builtin -U_FORTIFY_SOURCE -fno-tree-loop-distribute-patterns \
+	-fno-reorder-blocks-and-partition -fno-omit-frame-pointer
+SAN_FLAGS := $(if $(filter 1,$(SAN)),-fsanitize=address,undefined -fno-sanitize-recover=all,)
+HOST_CFLAGS := $(COMMON_CFLAGS) $(SAN_FLAGS) $(EXTRA_CFLAGS)
+GUEST_CFLAGS := $(COMMON_CFLAGS) -ffreestanding -mgeneral-regs-only $(EXTRA_CFLAGS)
+LDFLAGS := -no-pie -pthread $(SAN_FLAGS)
+LDLIBS := -lnuma -lm -lrt
+
+GUEST_SRCS := $(wildcard guest/*.c) $(wildcard guest/*.S)
+HARNESS_SRCS := $(wildcard harness/*.c)
+BENCH_SRCS := $(wildcard bench/*.c)
+-include tests/fuzz/fuzz.mk
+UNIT_SRCS := $(wildcard tests/unit/*.c)
+KVM_TEST_SRCS := $(wildcard tests/kvm/*.c)
+PY_TESTS := $(wildcard tests/py/test_*.py)
+
+GUEST_OBJS := $(patsubst %,$(BUILD)/%.o,$(basename $(GUEST_SRCS)))
+HARNESS_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(HARNESS_SRCS))
+BENCH_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(BENCH_SRCS))
+UNIT_BINS := $(patsubst %.c,$(BUILD)/%,$(UNIT_SRCS))
+KVM_TEST_BINS := $(patsubst %.c,$(BUILD)/%,$(KVM_TEST_SRCS))
+MMIOBENCH := $(BUILD)/mmiobench
+LIBS := $(BUILD)/libharness.a $(BUILD)/libguest.a
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+.PHONY: all deps check unit kvm-tests bench fuzz clean
+all: $(UNIT_BINS) $(KVM_TEST_BINS) $(if $(wildcard bench/main.c),$(MMIOBENCH))
+
+deps:
+	$(Q)scripts/deps.sh
+
+# Guest objects: compiled freestanding, then their code moved to section
+# guest_text so the linker brackets it with __start/__stop_guest_text and
+# scripts/check_guest_calls.py can prove guest code calls only guest code.
+$(BUILD)/guest/%.o: guest/%.c $(wildcard include/*.h guest/*.h) | $(BUILD)/guest
+	@echo "  CC [guest] $<"
+	$(Q)$(CC) $(GUEST_CFLAGS) -c $< -o $@.tmp.o
+	$(Q)objcopy --rename-section .text=guest_text $@.tmp.o $@ && rm -f $@.tmp.o
+$(BUILD)/guest/%.o: guest/%.S | $(BUILD)/guest
+	@echo "  AS [guest] $<"
+	$(Q)$(CC) $(GUEST_CFLAGS) -c $< -o $@
+
+$(BUILD)/%.o: %.c $(wildcard include/*.h harness/*.h bench/*.h tests/*.h) | $(BUILD)/harness $(BUILD)/bench
+	@echo "  CC $<"
+	$(Q)mkdir -p $(dir $@) && $(CC) $(HOST_CFLAGS) -c $< -o $@
+
+$(BUILD)/libguest.a: $(GUEST_OBJS)
+	$(Q)rm -f $@ && ar rcs $@ $^
+$(BUILD)/libharness.a: $(HARNESS_OBJS)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+# --whole-archive for libguest: the IDT stubs and ucall code are reached
+# only through addresses the host writes into the guest, never by a symbol
+# reference the linker can see.
+LINK = $(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(BUILD)/libharness.a \
+	-Wl,--whole-archive $(BUILD)/libguest.a -Wl,--no-whole-archive $(LDLIBS)
+
+$(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(LIBS)
+	@echo "  LD $@"
+	$(Q)$(LINK)
+$(BUILD)/tests/kvm/%: $(BUILD)/tests/kvm/%.o $(LIBS)
+	@echo "  LD $@"
+	$(Q)$(LINK)
+$(MMIOBENCH): $(BENCH_OBJS) $(LIBS)
+	@echo "  LD $@"
+	$(Q)$(LINK)
+
+$(BUILD)/guest $(BUILD)/harness $(BUILD)/bench:
+	$(Q)mkdir -p $@
+
+check: deps all
+	$(Q)python3 scripts/run_tests.py --guest-check --build $(BUILD) $(UNIT_BINS) $(KVM_TEST_BINS) $(PY_TESTS) $(EXTRA_TESTS)
+
+unit: deps $(UNIT_BINS)
+	$(Q)python3 scripts/run_tests.py --build $(BUILD) $(UNIT_BINS)
+
+bench: deps all
+	$(Q)scripts/bench.sh $(MMIOBENCH) $(if $(filter 1,$(QUICK)),--quick,)
+
+clean:
+	rm -rf build build-san build-fuzz
+
+.SECONDARY:
