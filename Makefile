@@ -13,8 +13,12 @@ BUILD := build$(if $(filter 1,$(SAN)),-san,)
 COMMON_CFLAGS := -O2 -g -std=gnu11 -Wall -Wextra -Werror -Iinclude -D_GNU_SOURCE \
 	-fno-pie -mno-red-zone -fno-stack-protector -fcf-protection=none \
 	-fno-builtin -U_FORTIFY_SOURCE -fno-tree-loop-distribute-patterns \
-	-fno-reorder-blocks-and-partition -fno-omit-frame-pointer
-SAN_FLAGS := $(if $(filter 1,$(SAN)),-fsanitize=address,undefined -fno-sanitize-recover=all,)
+	-fno-reorder-blocks-and-partition -fno-omit-frame-pointer -fno-strict-aliasing
+ifeq ($(SAN),1)
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all
+else
+SAN_FLAGS :=
+endif
 HOST_CFLAGS := $(COMMON_CFLAGS) $(SAN_FLAGS) $(EXTRA_CFLAGS)
 GUEST_CFLAGS := $(COMMON_CFLAGS) -ffreestanding -mgeneral-regs-only $(EXTRA_CFLAGS)
 LDFLAGS := -no-pie -pthread $(SAN_FLAGS)

@@ -20,8 +20,9 @@
 #define IOAPIC_BASE		0xfec00000ULL
 #define LAPIC_BASE		0xfee00000ULL
 
-/* Port I/O. The ucall port has no device behind it, so it always exits. */
-#define UCALL_PIO_PORT		0x1000
+/* ucall doorbell: outside every memslot, so a write always exits. MMIO, not
+ * a port: PVM runs CPL3 with IOPL forced to 0, so OUT from CPL3 faults. */
+#define UCALL_MMIO_ADDR		0xcfff0000ULL
 #define TEST_PIO_PORT		0x2000
 
 /* GDT selectors set up by the host (harness/x86.c). */
@@ -31,8 +32,15 @@
 #define GDT_USER_CS		0x23	/* index 4, RPL 3 */
 #define GDT_TSS			0x28	/* index 5, 16 bytes */
 
+/* IDT vectors. Device interrupts: IOAPIC pin n -> GUEST_IRQ_VECTOR(n). The
+ * halt gate lets CPL3 code wait for an interrupt (HLT is CPL0-only). */
+#define GUEST_IRQ_VECTOR_BASE	0x30
+#define GUEST_IRQ_VECTOR(gsi)	(GUEST_IRQ_VECTOR_BASE + (gsi))
+#define GUEST_HALT_VECTOR	0x81
+#define GUEST_SPURIOUS_VECTOR	0xff
+
 /* ucall: the guest fills a struct ucall in its own memory and writes its
- * guest-physical address (< 4 GiB) to UCALL_PIO_PORT with a 32-bit OUT. */
+ * guest-physical address with one 8-byte store to UCALL_MMIO_ADDR. */
 enum ucall_type {
 	UCALL_NONE = 0,
 	UCALL_SYNC,	/* args[] carry values for the host */

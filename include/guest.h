@@ -77,7 +77,7 @@ GUEST_INLINE void cpuid(uint32_t leaf, uint32_t sub, uint32_t *a, uint32_t *b, u
 
 GUEST_INLINE uint64_t read_cr2(void) { uint64_t v; __asm__ volatile("mov %%cr2, %0" : "=r"(v)); return v; }
 
-/* ---- guest library (guest/*.c, section guest_text) --------------------- */
+/* ---- guest library (guest/, section guest_text) --------------------- */
 void *guest_memcpy(void *dst, const void *src, size_t n);
 void *guest_memset(void *dst, int c, size_t n);
 int guest_memcmp(const void *a, const void *b, size_t n);

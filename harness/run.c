@@ -1,0 +1,202 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The exit loop. KVM_RUN, then serve MMIO/PIO exits from the bus and go
+ * straight back in; return to the caller only for a ucall or an exit the
+ * library does not handle. This loop is on the measured path of every
+ * trapped exit: no allocation, no syscalls besides KVM_RUN.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+
+#include "kvm_util.h"
+
+#ifndef sigev_notify_thread_id
+#define sigev_notify_thread_id _sigev_un._tid
+#endif
+
+#define WATCHDOG_SIGNAL (SIGRTMIN + 3)
+
+struct watchdog {
+	timer_t timer;
+	pid_t tid;
+	volatile sig_atomic_t fired;
+	struct kvm_run *run;
+};
+
+static void watchdog_signal(int sig, siginfo_t *si, void *uc)
+{
+	struct watchdog *wd = si->si_value.sival_ptr;
+
+	(void)sig;
+	(void)uc;
+	if (!wd)
+		return;
+	wd->fired = 1;
+	/* KVM_RUN returns -EINTR now, or at once if entered after this. */
+	wd->run->immediate_exit = 1;
+}
+
+static struct watchdog *watchdog_get(struct kvm_vcpu *vcpu)
+{
+	struct watchdog *wd = vcpu->watchdog;
+	pid_t tid = (pid_t)syscall(SYS_gettid);
+	static bool handler_installed;
+
+	if (wd && wd->tid == tid)
+		return wd;
+	if (!handler_installed) {
+		struct sigaction sa = { .sa_sigaction = watchdog_signal, .sa_flags = SA_SIGINFO };
+
+		sigemptyset(&sa.sa_mask);
+		TEST_ASSERT(!sigaction(WATCHDOG_SIGNAL, &sa, NULL), "sigaction");
+		handler_installed = true;
+	}
+	if (wd) {	/* the vCPU moved to another thread */
+		timer_delete(wd->timer);
+	} else {
+		wd = calloc(1, sizeof(*wd));
+		TEST_ASSERT(wd, "calloc");
+		vcpu->watchdog = wd;
+	}
+	struct sigevent sev = { .sigev_notify = SIGEV_THREAD_ID, .sigev_signo = WATCHDOG_SIGNAL };
+
+	sev.sigev_value.sival_ptr = wd;
+	sev.sigev_notify_thread_id = tid;
+	wd->tid = tid;
+	wd->run = vcpu->run;
+	TEST_ASSERT(!timer_create(CLOCK_MONOTONIC, &sev, &wd->timer), "timer_create");
+	return wd;
+}
+
+static void watchdog_arm(struct kvm_vcpu *vcpu, unsigned int ms)
+{
+	struct watchdog *wd = watchdog_get(vcpu);
+	/* Re-fires every 100 ms so a signal lost to a race cannot hang us. */
+	struct itimerspec its = {
+		.it_value = { ms / 1000, (long)(ms % 1000) * 1000000L },
+		.it_interval = { 0, 100 * 1000000L },
+	};
+
+	wd->fired = 0;
+	TEST_ASSERT(!timer_settime(wd->timer, 0, &its, NULL), "timer_settime");
+}
+
+static void watchdog_disarm(struct kvm_vcpu *vcpu)
+{
+	struct watchdog *wd = vcpu->watchdog;
+	struct itimerspec off = { 0 };
+
+	if (wd)
+		timer_settime(wd->timer, 0, &off, NULL);
+	vcpu->run->immediate_exit = 0;
+}
+
+void vcpu_watchdog_free(struct kvm_vcpu *vcpu)
+{
+	struct watchdog *wd = vcpu->watchdog;
+
+	if (!wd)
+		return;
+	timer_delete(wd->timer);
+	free(wd);
+	vcpu->watchdog = NULL;
+}
+
+void vcpu_set_watchdog_ms(struct kvm_vcpu *vcpu, unsigned int ms)
+{
+	vcpu->watchdog_ms = ms;
+}
+
+static void fail_unclaimed(const char *space, uint64_t addr, uint32_t len, bool is_write,
+			   const uint8_t *data)
+{
+	uint64_t v = 0;
+
+	memcpy(&v, data, len < 8 ? len : 8);
+	TEST_FAIL("unclaimed %s %s at 0x%" PRIx64 ", %u bytes%s0x%" PRIx64, space,
+		  is_write ? "write" : "read", addr, len, is_write ? ", data " : "", is_write ? v : 0);
+}
+
+static void handle_io(struct kvm_vcpu *vcpu)
+{
+	struct kvm_run *run = vcpu->run;
+	uint8_t *data = (uint8_t *)run + run->io.data_offset;
+	bool is_write = run->io.direction == KVM_EXIT_IO_OUT;
+	const struct bus_range *r;
+
+	r = bus_find(vcpu->vm->pio, vcpu->vm->nr_pio, run->io.port, run->io.size);
+	if (!r)
+		fail_unclaimed("PIO", run->io.port, run->io.size, is_write, data);
+	for (uint32_t i = 0; i < run->io.count; i++, data += run->io.size)
+		r->fn(r->opaque, run->io.port - r->base, data, run->io.size, is_write);
+}
+
+/* Returns true for a ucall, which vcpu_run() hands back to its caller. */
+static bool handle_mmio(struct kvm_vcpu *vcpu)
+{
+	struct kvm_run *run = vcpu->run;
+	const struct bus_range *r;
+
+	if (run->mmio.phys_addr == UCALL_MMIO_ADDR && run->mmio.is_write && run->mmio.len == 8) {
+		uint64_t gpa;
+		const void *src;
+
+		memcpy(&gpa, run->mmio.data, 8);
+		src = gmem_ptr(&vcpu->vm->mem, gpa, sizeof(struct ucall));
+		TEST_ASSERT(src, "ucall from a bad guest address 0x%llx", (unsigned long long)gpa);
+		memcpy(&vcpu->ucall, src, sizeof(struct ucall));
+		return true;
+	}
+	r = bus_find(vcpu->vm->mmio, vcpu->vm->nr_mmio, run->mmio.phys_addr, run->mmio.len);
+
+	if (!r)
+		fail_unclaimed("MMIO", run->mmio.phys_addr, run->mmio.len, run->mmio.is_write,
+			       run->mmio.data);
+	r->fn(r->opaque, run->mmio.phys_addr - r->base, run->mmio.data, run->mmio.len,
+	      run->mmio.is_write);
+	return false;
+}
+
+enum vcpu_stop vcpu_run(struct kvm_vcpu *vcpu)
+{
+	struct kvm_run *run = vcpu->run;
+
+	if (vcpu->watchdog_ms)
+		watchdog_arm(vcpu, vcpu->watchdog_ms);
+	for (;;) {
+		int r = ioctl(vcpu->fd, KVM_RUN, 0);
+
+		if (r < 0) {
+			struct watchdog *wd = vcpu->watchdog;
+
+			TEST_ASSERT(errno == EINTR || errno == EAGAIN, "KVM_RUN failed");
+			if (wd && wd->fired && vcpu->watchdog_ms) {
+				watchdog_disarm(vcpu);
+				return VCPU_STOP_WATCHDOG;
+			}
+			run->immediate_exit = 0;
+			continue;
+		}
+		vcpu->exits_seen++;
+		switch (run->exit_reason) {
+		case KVM_EXIT_MMIO:
+			if (handle_mmio(vcpu)) {
+				watchdog_disarm(vcpu);
+				return VCPU_STOP_UCALL;
+			}
+			continue;
+		case KVM_EXIT_IO:
+			handle_io(vcpu);
+			continue;
+		default:
+			watchdog_disarm(vcpu);
+			return VCPU_STOP_EXIT;
+		}
+	}
+}

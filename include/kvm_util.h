@@ -1,0 +1,192 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The host-side KVM library, in the style of the kernel's KVM selftests.
+ *
+ * Two layers: __vm_ioctl()/__vcpu_ioctl()/__kvm_ioctl() return the raw
+ * result (for tests that expect failure); vm_ioctl()/vcpu_ioctl()/kvm_ioctl()
+ * assert success and name the ioctl, errno and file:line when they fail.
+ *
+ * Guest code lives in this very binary: its PT_LOAD segments are copied into
+ * guest memory at their own addresses (identity mapped), so a guest entry is
+ * just a function pointer. A VM has one RAM memslot at GPA 0.
+ *
+ * Threading: a struct kvm_vcpu is driven by one thread at a time. The bus
+ * may only be changed while no vCPU runs.
+ */
+#ifndef MMIOBENCH_KVM_UTIL_H
+#define MMIOBENCH_KVM_UTIL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/ioctl.h>
+#include <linux/kvm.h>
+
+#include "abi.h"
+#include "bus.h"
+#include "guest_mem.h"
+#include "test_util.h"
+
+#define KVM_MAX_VCPUS_HERE	8
+#define BUS_MAX_RANGES		32
+
+struct bus_range {
+	uint64_t base, len;
+	bus_handler_t fn;
+	void *opaque;
+};
+
+struct kvm_vm {
+	int kvm_fd;
+	int fd;
+	struct guest_mem mem;		/* RAM at GPA 0 */
+	uint64_t alloc_next_gpa;	/* bump allocator above the ELF image */
+	uint64_t pml4_gpa;
+	uint64_t gdt_gpa, idt_gpa;
+	bool has_irqchip;
+	struct kvm_vcpu *vcpus[KVM_MAX_VCPUS_HERE];
+	int nr_vcpus;
+	struct bus_range mmio[BUS_MAX_RANGES];
+	int nr_mmio;
+	struct bus_range pio[BUS_MAX_RANGES];
+	int nr_pio;
+	int stats_fd;
+};
+
+/* Why KVM_RUN came back to the caller of vcpu_run(). */
+enum vcpu_stop {
+	VCPU_STOP_UCALL = 1,	/* a ucall arrived; see vcpu->ucall */
+	VCPU_STOP_EXIT,		/* an exit the library does not handle: vcpu->run->exit_reason */
+	VCPU_STOP_WATCHDOG,	/* the guest ran longer than the watchdog allows */
+};
+
+struct kvm_vcpu {
+	struct kvm_vm *vm;
+	int id;
+	int fd;
+	struct kvm_run *run;
+	size_t run_size;
+	uint64_t stack_top_gva;		/* kernel stack (also TSS.RSP0) */
+	uint64_t user_stack_top_gva;	/* CPL3 stack */
+	unsigned int entry_cpl;		/* CPL the guest entry was set up for */
+	uint64_t tss_gpa;
+	struct ucall ucall;		/* copy of the last ucall */
+	unsigned int watchdog_ms;	/* 0 disables; default from MMIOBENCH_WATCHDOG_MS or 5000 */
+	void *watchdog;			/* private */
+	int stats_fd;
+	uint64_t exits_seen;		/* exits handled by vcpu_run(), for tests */
+};
+
+/* ---- /dev/kvm -------------------------------------------------------- */
+/* Opens /dev/kvm, or skips the test (exit 4) saying why it cannot. */
+int kvm_open_or_skip(void);
+int kvm_check_cap(int cap);		/* KVM_CHECK_EXTENSION on /dev/kvm */
+void require_cap(int cap, const char *name);	/* skip (exit 4) when absent */
+#define REQUIRE_CAP(cap) require_cap(cap, #cap)
+
+/* ---- ioctls, two layers ----------------------------------------------- */
+#define __kvm_ioctl(fd, cmd, arg)	ioctl(fd, cmd, arg)
+#define __vm_ioctl(vm, cmd, arg)	ioctl((vm)->fd, cmd, arg)
+#define __vcpu_ioctl(vcpu, cmd, arg)	ioctl((vcpu)->fd, cmd, arg)
+#define __IOCTL_ASSERT(name, ret) \
+	TEST_ASSERT((ret) >= 0, "%s failed, rc: %i", name, (int)(ret))
+#define kvm_ioctl(fd, cmd, arg) ({ int __r = __kvm_ioctl(fd, cmd, arg); __IOCTL_ASSERT(#cmd, __r); __r; })
+#define vm_ioctl(vm, cmd, arg) ({ int __r = __vm_ioctl(vm, cmd, arg); __IOCTL_ASSERT(#cmd, __r); __r; })
+#define vcpu_ioctl(vcpu, cmd, arg) ({ int __r = __vcpu_ioctl(vcpu, cmd, arg); __IOCTL_ASSERT(#cmd, __r); __r; })
+
+/* ---- VM and vCPU life cycle -------------------------------------------- */
+struct vm_options {
+	uint64_t ram_bytes;		/* 0: GUEST_RAM_DEFAULT_BYTES */
+	bool no_irqchip;		/* default: in-kernel PIC+IOAPIC+LAPIC */
+};
+struct kvm_vm *vm_create(const struct vm_options *opts);	/* opts may be NULL */
+/* VM with one vCPU that will enter guest_code at CPL0. */
+struct kvm_vm *vm_create_with_vcpu(struct kvm_vcpu **vcpu, void *guest_code);
+struct kvm_vcpu *vm_vcpu_add(struct kvm_vm *vm, void *guest_code);
+void kvm_vm_free(struct kvm_vm *vm);	/* also frees vCPUs; NULL ok */
+
+/* Sets where and how the vCPU starts: entry point, CPL (0 or 3) and up to
+ * six arguments in the SysV registers. Returning from the entry ends the
+ * guest with GUEST_DONE. */
+void vcpu_set_entry(struct kvm_vcpu *vcpu, void *guest_code, unsigned int cpl,
+		    int nargs, ...);
+void vcpu_args_set(struct kvm_vcpu *vcpu, int nargs, ...);
+void vcpu_args_set_va(struct kvm_vcpu *vcpu, int nargs, va_list ap);
+
+/* ---- guest memory -------------------------------------------------------- */
+void *addr_gpa2hva(struct kvm_vm *vm, uint64_t gpa);	/* asserts in RAM */
+/* Host pointer to this binary's object as the guest sees it (its copy). */
+#define guest_hva(vm, host_ptr) ((__typeof__(host_ptr))addr_gpa2hva(vm, (uint64_t)(uintptr_t)(host_ptr)))
+/* Zeroed, page-aligned guest memory above the image; returns the GPA. */
+uint64_t vm_alloc(struct kvm_vm *vm, uint64_t bytes, uint64_t align);
+/* Writes a value into the guest's copy of a global (before or between runs). */
+#define sync_global_to_guest(vm, g) (*guest_hva(vm, &(g)) = (g))
+#define sync_global_from_guest(vm, g) ((g) = *guest_hva(vm, &(g)))
+
+/* ---- running ------------------------------------------------------------- */
+/* Runs until a ucall or an exit the bus does not handle. MMIO/PIO exits to
+ * registered ranges are served here; an unclaimed access, an internal error,
+ * a shutdown or a failed guest assertion fail the test with details. */
+enum vcpu_stop vcpu_run(struct kvm_vcpu *vcpu);
+/* vcpu_run() that also fails the test on anything but a ucall. Returns the
+ * ucall type (UCALL_SYNC, UCALL_PRINTF, UCALL_DONE). PRINTF is echoed. */
+uint32_t vcpu_run_ucall(struct kvm_vcpu *vcpu, struct ucall *uc);
+/* Runs through PRINTF ucalls until DONE; fails on anything else. */
+void vcpu_run_to_done(struct kvm_vcpu *vcpu);
+/* Like vcpu_run_ucall() but a guest assertion or unhandled exception is
+ * returned (UCALL_ASSERT/UCALL_UNHANDLED) instead of failing the test. */
+uint32_t __vcpu_run_ucall(struct kvm_vcpu *vcpu, struct ucall *uc);
+const char *exit_reason_str(uint32_t reason);
+void vcpu_describe_ucall(struct kvm_vcpu *vcpu, const struct ucall *uc, char *buf, size_t len);
+void vcpu_dump(struct kvm_vcpu *vcpu);	/* registers, as KTAP diagnostics */
+/* Milliseconds a single vcpu_run() may take; 0 disables. */
+void vcpu_set_watchdog_ms(struct kvm_vcpu *vcpu, unsigned int ms);
+void vcpu_watchdog_free(struct kvm_vcpu *vcpu);
+
+/* Range containing [addr, addr + len), or NULL. */
+const struct bus_range *bus_find(const struct bus_range *t, int nr, uint64_t addr, uint32_t len);
+
+/* ---- x86 state ----------------------------------------------------------- */
+void vcpu_regs_get(struct kvm_vcpu *vcpu, struct kvm_regs *regs);
+void vcpu_regs_set(struct kvm_vcpu *vcpu, struct kvm_regs *regs);
+void vcpu_sregs_get(struct kvm_vcpu *vcpu, struct kvm_sregs *sregs);
+void vcpu_sregs_set(struct kvm_vcpu *vcpu, struct kvm_sregs *sregs);
+/* Guest exception handler table (the guest's copy of guest_handlers[]). */
+void vm_install_handler(struct kvm_vm *vm, int vector, void (*fn)(struct ex_regs *));
+
+/* ---- interrupts ---------------------------------------------------------- */
+void vm_irq_line(struct kvm_vm *vm, uint32_t gsi, int level);
+/* Returns 0 or -errno. resample_fd < 0: edge irqfd; else level + resample. */
+int __vm_irqfd(struct kvm_vm *vm, int fd, uint32_t gsi, int resample_fd, bool deassign);
+void vm_irqfd(struct kvm_vm *vm, int fd, uint32_t gsi, int resample_fd);
+void vm_irqfd_deassign(struct kvm_vm *vm, int fd, uint32_t gsi, int resample_fd);
+/* Programs IOAPIC pin gsi -> vector from the host (KVM_SET_IRQCHIP). */
+void vm_ioapic_route(struct kvm_vm *vm, uint32_t gsi, uint8_t vector, bool level, bool masked);
+
+/* ---- ioeventfd ----------------------------------------------------------- */
+struct ioeventfd_spec {
+	uint64_t addr;
+	uint32_t len;		/* 0 (wildcard, any width), 1, 2, 4 or 8 */
+	bool pio;
+	bool datamatch;
+	uint64_t data;
+};
+/* Returns 0 or -errno. */
+int __vm_ioeventfd(struct kvm_vm *vm, int fd, const struct ioeventfd_spec *s, bool deassign);
+void vm_ioeventfd(struct kvm_vm *vm, int fd, const struct ioeventfd_spec *s);
+void vm_ioeventfd_deassign(struct kvm_vm *vm, int fd, const struct ioeventfd_spec *s);
+
+/* ---- KVM binary statistics ------------------------------------------------ */
+/* Cumulative value of a named statistic, or -1 if this kernel lacks it. For
+ * histogram stats, the sum of buckets. */
+int64_t vm_stat(struct kvm_vm *vm, const char *name);
+int64_t vcpu_stat(struct kvm_vcpu *vcpu, const char *name);
+/* Calls fn for every statistic the fd offers (name, value). */
+void kvm_stats_foreach(int stats_fd, void (*fn)(void *ctx, const char *name, uint64_t value), void *ctx);
+
+/* ---- TSC ------------------------------------------------------------------ */
+uint32_t vcpu_tsc_khz(struct kvm_vcpu *vcpu);
+/* Guest TSC = host TSC + offset. Returns false if the kernel lacks the attribute. */
+bool vcpu_tsc_offset(struct kvm_vcpu *vcpu, int64_t *offset);
+
+#endif
