@@ -63,14 +63,18 @@ guest_idt_common:
 	addq $16, %rsp		/* vector, error code */
 	iretq
 
-/* INT GUEST_HALT_VECTOR from CPL3: wait at CPL0 for one interrupt (whose
- * handler runs nested here), then return to the caller. */
+/* INT GUEST_HALT_VECTOR from CPL3, %rdi = address of a wake flag: unless
+ * the flag is already set, wait at CPL0 for one interrupt (its handler runs
+ * nested here), then return. The gate cleared IF, so an interrupt that sets
+ * the flag cannot slip in between the check and the HLT (STI's shadow). */
 	.globl guest_halt_entry
 	.balign 16
 guest_halt_entry:
+	cmpl $0, (%rdi)
+	jne 1f
 	sti
 	hlt
-	iretq
+1:	iretq
 
 /* guest_code returned: report DONE. Stack is 16-byte aligned here. */
 	.globl guest_return_trampoline

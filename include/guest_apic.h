@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Guest LAPIC (xAPIC, MMIO at LAPIC_BASE) and IOAPIC helpers. The host
+ * already software-enables the LAPIC and masks LINT0 (harness/vm.c), so a
+ * guest needs only ioapic_route() and lapic_eoi(). Both are plain MMIO
+ * stores handled inside KVM, usable from CPL0 and CPL3 (pages are
+ * user-accessible).
+ */
+#ifndef MMIOBENCH_GUEST_APIC_H
+#define MMIOBENCH_GUEST_APIC_H
+
+#include "guest.h"
+
+#define APIC_REG_ID	0x20
+#define APIC_REG_TPR	0x80
+#define APIC_REG_EOI	0xb0
+#define APIC_REG_SVR	0xf0
+#define APIC_REG_LVT0	0x350
+#define APIC_SVR_ENABLE	0x100
+#define IOAPIC_REGSEL	0x00
+#define IOAPIC_WINDOW	0x10
+#define IOAPIC_REDTBL(pin) (0x10 + 2 * (pin))
+
+GUEST_INLINE void lapic_write(uint32_t reg, uint32_t v) { mmio_write32(LAPIC_BASE + reg, v); }
+GUEST_INLINE uint32_t lapic_read(uint32_t reg) { return mmio_read32(LAPIC_BASE + reg); }
+GUEST_INLINE void lapic_eoi(void) { lapic_write(APIC_REG_EOI, 0); }
+
+/* Software-enable the LAPIC with the spurious vector, accept all priorities. */
+void lapic_enable(void);
+/* Route IOAPIC pin to vector on APIC 0, fixed delivery. */
+void ioapic_route(uint32_t pin, uint8_t vector, bool level, bool masked);
+uint64_t ioapic_read_redir(uint32_t pin);
+/* Halts until the next interrupt unless *wake_flag is already non-zero,
+ * without the lost-wakeup race (the check runs with interrupts off). At
+ * CPL3, where HLT is privileged, it goes through the halt gate
+ * (INT GUEST_HALT_VECTOR). Interrupts are enabled on return. */
+void guest_halt_unless(const volatile uint32_t *wake_flag);
+
+#endif
