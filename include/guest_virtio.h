@@ -1,0 +1,281 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The guest side of virtio-mmio: a split-ring producer (guest/vring.c), the
+ * virtio-mmio v2 transport driver (guest/virtio_mmio_drv.c) and a small
+ * virtio-blk request layer (guest/virtio_blk_drv.c).
+ *
+ * All of it runs inside the VM at CPL0 or CPL3, allocates nothing (the caller
+ * hands in every byte of memory) and returns 0 / a count, or a negative errno
+ * value; nothing here loops without a bound. Not thread safe: one vCPU owns a
+ * queue (an ISR counts as the same owner if the caller keeps it from racing
+ * with submission, e.g. by cli or by only polling).
+ *
+ * Ring addresses handed to the device are guest-physical. In the guest
+ * GVA == GPA, so dma_offset is 0; the host unit tests run this same code on a
+ * host buffer that stands for guest RAM and pass the buffer's base as
+ * dma_offset: phys = (uintptr_t)ptr - dma_offset.
+ *
+ * x86 is little-endian like virtio 1.x, so ring fields are stored as is.
+ */
+#ifndef MMIOBENCH_GUEST_VIRTIO_H
+#define MMIOBENCH_GUEST_VIRTIO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/virtio_ring.h>
+#include <linux/virtio_config.h>
+#include <linux/virtio_mmio.h>
+#include <linux/virtio_blk.h>
+#include <linux/errno.h>
+#include "guest.h"
+
+/* Constants newer than the distro UAPI headers live in the device model's
+ * virtio_extra.h; fall back to the spec value until it exists. */
+#if __has_include("virtio_extra.h")
+#include "virtio_extra.h"
+#endif
+#ifndef VIRTIO_F_NOTIFICATION_DATA
+#define VIRTIO_F_NOTIFICATION_DATA	38
+#endif
+
+#ifndef VIRTIO_MMIO_MAGIC
+#define VIRTIO_MMIO_MAGIC		0x74726976u	/* "virt" */
+#endif
+#define VRING_MAX_SIZE			32768		/* split-ring limit */
+
+/* ======================= split-ring producer (vring.c) ================== */
+
+/* Driver-private state, one per descriptor; the device never sees it. */
+struct vring_drv_slot {
+	void *cookie;		/* non-NULL only on the head of an in-flight chain */
+	uint16_t next;		/* free-list link; inside a chain it equals desc.next */
+	uint16_t tail;		/* head only: last descriptor of the chain */
+	uint16_t ndesc;		/* head only: descriptors the chain occupies */
+};
+
+/* One buffer of a request: a guest pointer (translated with dma_offset). */
+struct vring_sg {
+	void *buf;
+	uint32_t len;
+};
+
+struct vring_drv {
+	struct vring vr;		/* desc/avail/used inside the caller's ring memory */
+	struct vring_drv_slot *slot;	/* caller memory, vr.num entries */
+	uintptr_t dma_offset;
+	uint16_t mask;			/* vr.num - 1 */
+	uint16_t free_head;
+	uint32_t num_free;		/* up to 32768 */
+	uint16_t avail_idx;		/* next avail index to fill (shadow of avail->idx) */
+	uint16_t kick_idx;		/* avail idx at the last kick decision */
+	uint16_t last_used;		/* next used index to collect */
+	uint16_t avail_flags;		/* shadow of avail->flags */
+	uint32_t since_kick;		/* chains added since the last kick decision */
+	bool event_idx;			/* VIRTIO_RING_F_EVENT_IDX negotiated */
+	bool indirect;			/* VIRTIO_RING_F_INDIRECT_DESC negotiated */
+	bool cb_enabled;		/* interrupts wanted (used_event / NO_INTERRUPT) */
+	uint16_t queue_index;		/* for QueueNotify; set by the transport */
+	uint64_t kicks;			/* kick_prepare said "notify" */
+	uint64_t kicks_suppressed;	/* kick_prepare said "no need" */
+};
+
+/* Bytes of ring memory for num entries with the used ring aligned to align
+ * (a power of two >= 4; 4096 gives the legacy layout). Same as vring_size(). */
+GUEST_INLINE size_t vring_drv_mem_bytes(unsigned int num, unsigned long align)
+{
+	return vring_size(num, align);
+}
+
+/* Lays the ring out over mem (16-byte aligned, vring_drv_mem_bytes long):
+ * desc table, avail ring (+used_event), used ring (+avail_event) at align.
+ * Zeroes the index/flag/event words (not the tables), links all descriptors
+ * into the free list. num: power of two, 1..32768. features: the negotiated
+ * bits (only INDIRECT_DESC and EVENT_IDX matter). Callbacks start enabled.
+ * Returns 0 or -EINVAL. */
+int vring_drv_init(struct vring_drv *q, unsigned int num, void *mem, unsigned long align,
+		   struct vring_drv_slot *slots, uintptr_t dma_offset, uint64_t features);
+
+/* Guest-physical addresses of the three areas, for QueueDesc/Driver/Device. */
+GUEST_INLINE uint64_t vring_drv_desc_addr(const struct vring_drv *q)
+{ return (uintptr_t)q->vr.desc - q->dma_offset; }
+GUEST_INLINE uint64_t vring_drv_avail_addr(const struct vring_drv *q)
+{ return (uintptr_t)q->vr.avail - q->dma_offset; }
+GUEST_INLINE uint64_t vring_drv_used_addr(const struct vring_drv *q)
+{ return (uintptr_t)q->vr.used - q->dma_offset; }
+GUEST_INLINE unsigned int vring_drv_num_free(const struct vring_drv *q) { return q->num_free; }
+
+/* Queues one chain: sg[0..out) device-readable, then sg[out..out+in)
+ * device-writable. cookie (non-NULL) comes back from vring_drv_pop_used().
+ * With indirect_table (needs INDIRECT_DESC negotiated, out+in entries, caller
+ * memory that stays untouched until the chain is used) the chain takes one
+ * ring descriptor; otherwise out+in. Not visible to the device until
+ * vring_drv_publish()/kick_prepare(). Returns the head index, -ENOSPC when
+ * the ring lacks free descriptors, -EINVAL for a bad argument. */
+int vring_drv_add(struct vring_drv *q, const struct vring_sg *sg, unsigned int out,
+		  unsigned int in, void *cookie, struct vring_desc *indirect_table);
+
+/* Makes every added chain visible: write barrier, then avail->idx. */
+void vring_drv_publish(struct vring_drv *q);
+
+/* Publishes, full barrier, then reads the device's suppression state
+ * (avail_event with EVENT_IDX, else VRING_USED_F_NO_NOTIFY). Returns true if
+ * the caller must notify the device; false if nothing was added since the
+ * last decision or the device asked not to be kicked. Batching: add N, call
+ * this once. */
+bool vring_drv_kick_prepare(struct vring_drv *q);
+
+/* True if the device has used entries not yet collected. */
+bool vring_drv_has_used(const struct vring_drv *q);
+
+/* Collects one used entry: *cookie and *len (bytes the device wrote), and
+ * frees its descriptors. Returns 1, 0 if none is pending, or -EIO if the
+ * device returned an id that is not an in-flight head (ring then unusable). */
+int vring_drv_pop_used(struct vring_drv *q, void **cookie, uint32_t *len);
+
+/* Interrupt suppression. disable: ask for no interrupts (NO_INTERRUPT flag,
+ * or used_event left behind). enable_after(n): ask for an interrupt once n
+ * more entries (n >= 1) are used beyond those collected (n > 1 needs
+ * EVENT_IDX; without it any completion interrupts). Both enable calls end
+ * with a full barrier and return true if nothing is pending, i.e. it is safe
+ * to wait for the interrupt; false means poll again first. */
+void vring_drv_disable_cb(struct vring_drv *q);
+bool vring_drv_enable_cb_after(struct vring_drv *q, uint16_t n);
+GUEST_INLINE bool vring_drv_enable_cb(struct vring_drv *q) { return vring_drv_enable_cb_after(q, 1); }
+
+/* ================= virtio-mmio v2 transport (virtio_mmio_drv.c) ========= */
+
+struct virtio_mmio_drv {
+	uint64_t base;			/* device window (GPA == GVA in the guest) */
+	uint32_t device_id;
+	uint32_t vendor_id;
+	uint64_t device_features;	/* offered, pages 0 and 1 */
+	uint64_t features;		/* accepted (what the queues are set up for) */
+};
+
+/* Step 1: checks magic, version 2 and DeviceID != 0 at base (e.g.
+ * VIRTIO_MMIO_BASE). Touches no writable register. -ENODEV otherwise. */
+int virtio_mmio_probe(struct virtio_mmio_drv *d, uint64_t base);
+
+/* Reset: Status = 0, then polls (bounded) until it reads 0. -ETIMEDOUT. */
+int virtio_mmio_reset(struct virtio_mmio_drv *d);
+
+/* Steps 2-4 after probe: reset, ACKNOWLEDGE, DRIVER, read DeviceFeatures
+ * pages 0/1, write (offered & (wanted | VERSION_1)) to DriverFeatures pages
+ * 0/1, FEATURES_OK, and read Status back. -ENODEV if VERSION_1 is not
+ * offered, -EPROTO if the device clears FEATURES_OK; on error sets FAILED. */
+int virtio_mmio_negotiate(struct virtio_mmio_drv *d, uint64_t wanted);
+
+/* probe + negotiate. */
+int virtio_mmio_init(struct virtio_mmio_drv *d, uint64_t base, uint64_t wanted);
+
+/* Step 5 for one queue: QueueSel, QueueReady must read 0 (-EBUSY), read
+ * QueueSizeMax (0: -ENOENT); size = largest power of two <= min(num, max);
+ * vring_drv_init(q) over mem/slots (sized by the caller for num) with the
+ * negotiated features; write QueueSize, the three addresses, QueueReady = 1.
+ * Returns the queue size used (> 0) or a negative error. */
+int virtio_mmio_setup_queue(struct virtio_mmio_drv *d, struct vring_drv *q, uint16_t index,
+			    unsigned int num, void *mem, unsigned long align,
+			    struct vring_drv_slot *slots);
+
+/* Step 6: Status |= DRIVER_OK. Buffers may be made available from now on. */
+void virtio_mmio_driver_ok(struct virtio_mmio_drv *d);
+
+/* Status |= FAILED (the driver gave up). */
+void virtio_mmio_fail(struct virtio_mmio_drv *d);
+uint32_t virtio_mmio_status(const struct virtio_mmio_drv *d);
+
+/* QueueNotify for q: its index, or with NOTIFICATION_DATA index | avail_idx << 16
+ * (next_off = bits 0-14 of the avail index, next_wrap = bit 15). */
+void virtio_mmio_notify(const struct virtio_mmio_drv *d, const struct vring_drv *q);
+
+/* vring_drv_kick_prepare() and, if needed, notify. Returns true if notified. */
+bool virtio_mmio_kick(const struct virtio_mmio_drv *d, struct vring_drv *q);
+
+/* Reads len bytes of device config at offset (0 = first config byte) into
+ * buf with natural-width accesses (8-byte fields as two 32-bit reads),
+ * retrying until ConfigGeneration is the same before and after (bounded:
+ * -EAGAIN). */
+int virtio_mmio_config_read(const struct virtio_mmio_drv *d, uint32_t offset, void *buf,
+			    uint32_t len);
+
+/* Reads InterruptStatus and writes the same bits to InterruptACK (if any).
+ * Returns the bits acked; the caller EOIs the LAPIC. */
+uint32_t virtio_mmio_irq_ack(const struct virtio_mmio_drv *d);
+
+/* An ISR body: irq_ack(), then drains q's used ring through done(ctx, cookie,
+ * len). The ACK comes before the drain, as in Linux vm_interrupt(): acking
+ * after draining could clear the bit of a completion that landed in between
+ * and lose it. Returns the acked bits, or -EIO from pop_used as a negative. */
+typedef void (*vring_done_fn)(void *ctx, void *cookie, uint32_t len);
+int64_t virtio_mmio_isr(const struct virtio_mmio_drv *d, struct vring_drv *q,
+			vring_done_fn done, void *ctx);
+
+/* ==================== virtio-blk requests (virtio_blk_drv.c) ============ */
+
+/* One request; caller memory in guest RAM, alive until completed. The device
+ * reads hdr and writes status; indirect is used when INDIRECT_DESC was
+ * negotiated and the blk device was set up with use_indirect. */
+struct virtio_blk_req {
+	struct virtio_blk_outhdr hdr;
+	struct vring_desc indirect[3] __attribute__((aligned(16)));
+	volatile uint8_t status;	/* VIRTIO_BLK_S_*, 0xff while in flight */
+	volatile uint8_t done;		/* set by completion processing */
+	uint32_t used_len;		/* bytes the device reported written */
+};
+
+/* Waits for "something may have completed" (e.g. sti;hlt until the ISR ran,
+ * or a cpu_relax). Called between polls; may return spuriously. */
+typedef void (*virtio_blk_wait_fn)(void *ctx);
+
+struct virtio_blk_drv {
+	struct virtio_mmio_drv mmio;
+	struct vring_drv vq;			/* request queue 0 */
+	uint64_t capacity_sectors;		/* 512-byte sectors */
+	uint32_t blk_size_bytes;		/* 512 unless VIRTIO_BLK_F_BLK_SIZE */
+	uint16_t num_queues;			/* 1 unless VIRTIO_BLK_F_MQ */
+	bool use_indirect;
+	virtio_blk_wait_fn wait;		/* NULL: busy poll with cpu_relax */
+	void *wait_ctx;
+	volatile uint32_t irq_count;		/* bumped by virtio_blk_isr() */
+	uint64_t completed;
+};
+
+/* Full bring-up of the blk device at base: init/negotiate (wanted plus what
+ * the layer needs), read capacity/blk_size/num_queues with the generation
+ * loop, set up queue 0 (num entries over mem/slots, used ring aligned to
+ * align), DRIVER_OK. Returns the queue size, or a negative error. */
+int virtio_blk_init(struct virtio_blk_drv *b, uint64_t base, uint64_t wanted,
+		    unsigned int num, void *mem, unsigned long align,
+		    struct vring_drv_slot *slots);
+
+/* Queues one request without kicking. type VIRTIO_BLK_T_IN/OUT/FLUSH/GET_ID;
+ * data/len: the payload (IN/GET_ID: device-writable; OUT: readable; FLUSH:
+ * none, pass NULL/0). -ENOSPC when the ring is full. */
+int virtio_blk_submit(struct virtio_blk_drv *b, struct virtio_blk_req *req, uint32_t type,
+		      uint64_t sector, void *data, uint32_t len);
+
+/* Kicks if needed (one notify for a whole batch). Returns true if notified. */
+bool virtio_blk_kick(struct virtio_blk_drv *b);
+
+/* Collects every pending completion (sets req->done). Returns how many, or
+ * -EIO. */
+int virtio_blk_poll(struct virtio_blk_drv *b);
+
+/* Until req->done: poll; if nothing, arm the interrupt (enable_cb) and call
+ * b->wait. max_waits bounds the waits (0 = unbounded is not offered: pass a
+ * large number). Returns req->status (>= 0) or -ETIMEDOUT / -EIO. */
+int virtio_blk_wait(struct virtio_blk_drv *b, struct virtio_blk_req *req, uint64_t max_waits);
+
+/* ISR helper for the blk device: acks the interrupt, drains completions,
+ * bumps irq_count. Returns the bits acked (caller EOIs). */
+uint32_t virtio_blk_isr(struct virtio_blk_drv *b);
+
+/* Synchronous helpers: submit + kick + wait. Return VIRTIO_BLK_S_* or < 0. */
+int virtio_blk_rw(struct virtio_blk_drv *b, struct virtio_blk_req *req, bool write,
+		  uint64_t sector, void *buf, uint32_t len);
+int virtio_blk_flush(struct virtio_blk_drv *b, struct virtio_blk_req *req);
+int virtio_blk_get_id(struct virtio_blk_drv *b, struct virtio_blk_req *req,
+		      char id[VIRTIO_BLK_ID_BYTES]);
+
+#endif
