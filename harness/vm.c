@@ -18,6 +18,9 @@
 extern char guest_idt_stubs[];
 extern char guest_halt_entry[];
 extern char guest_return_trampoline[];
+/* Defined by the linker only when referenced: this reference also gives
+ * scripts/check_guest_calls.py the bounds it checks. */
+extern char __start_guest_text[], __stop_guest_text[];
 #define GUEST_IDT_STUB_BYTES 16
 
 /* Low guest memory, below the ELF image at 0x400000. */
@@ -294,6 +297,9 @@ void vcpu_set_entry(struct kvm_vcpu *vcpu, void *guest_code, unsigned int cpl, i
 	va_list ap;
 
 	TEST_ASSERT(cpl == 0 || cpl == 3, "CPL must be 0 or 3, not %u", cpl);
+	TEST_ASSERT(!guest_code || ((char *)guest_code >= __start_guest_text &&
+				    (char *)guest_code < __stop_guest_text),
+		    "guest entry %p is not in guest_text: mark it GUEST_CODE", guest_code);
 	vcpu_load_entry_sregs(vcpu, cpl, vcpu->tss_gpa);
 	vcpu->entry_cpl = cpl;
 
