@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * virtio-mmio transport, version 2, on a 4 KiB window: the register file,
+ * the status state machine, feature negotiation, per-queue configuration,
+ * interrupts and config space. Device types (blk, ...) plug in through
+ * struct virtio_dev_ops; the transport knows nothing about them.
+ *
+ * Threads: every entry point takes the device mutex, so one vCPU thread
+ * doing register accesses and one or more iothreads calling
+ * virtio_mmio_notify() may run concurrently. Device ops and irq ops are
+ * called with that mutex held: they must not call back into the transport
+ * (except the *_locked helpers below) and must not block for long.
+ *
+ * A misbehaving guest never makes an entry point fail or crash: invalid
+ * accesses are counted per kind (struct virtio_mmio_stats) and logged once
+ * per kind to stderr.
+ */
+#ifndef MMIOBENCH_VIRTIO_MMIO_DEV_H
+#define MMIOBENCH_VIRTIO_MMIO_DEV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "guest_mem.h"
+#include "virtio_extra.h"
+#include "virtqueue.h"
+
+#define VIRTIO_MMIO_WINDOW_BYTES	0x1000u
+#define VIRTIO_MMIO_CONFIG_MAX_BYTES	(VIRTIO_MMIO_WINDOW_BYTES - VIRTIO_MMIO_CONFIG)
+#define VIRTIO_MMIO_MAX_QUEUES		64
+#define VIRTIO_MMIO_QUEUE_SIZE_LIMIT	32768u
+#define VIRTIO_MMIO_VENDOR_DEFAULT	0x554d4551u	/* "QEMU"; drivers only print it */
+
+/* Feature bits the transport itself implements and offers (unless masked). */
+#define VIRTIO_MMIO_TRANSPORT_FEATURES \
+	((1ull << VIRTIO_F_VERSION_1) | (1ull << VIRTIO_RING_F_EVENT_IDX) | \
+	 (1ull << VIRTIO_RING_F_INDIRECT_DESC) | (1ull << VIRTIO_F_RING_RESET) | \
+	 (1ull << VIRTIO_F_NOTIFICATION_DATA))
+
+/* Kinds of invalid guest access (checklist item 2 and the state guards). */
+enum vmmio_inval {
+	VMMIO_INVAL_WIDTH,		/* register access not 4 bytes, config not 1/2/4 */
+	VMMIO_INVAL_UNALIGNED,		/* offset not a multiple of the width */
+	VMMIO_INVAL_READ_WO,		/* read of a write-only register (reads 0) */
+	VMMIO_INVAL_WRITE_RO,		/* write to a read-only register (dropped) */
+	VMMIO_INVAL_UNDEF_READ,		/* read of an undefined offset (reads 0) */
+	VMMIO_INVAL_UNDEF_WRITE,	/* write to an undefined offset (dropped) */
+	VMMIO_INVAL_STATE,		/* write not allowed in the current status */
+	VMMIO_INVAL_STATUS,		/* Status write not in the transition table */
+	VMMIO_INVAL_VALUE,		/* value out of range (QueueReady 2, ...) */
+	VMMIO_INVAL_QUEUE_SEL,		/* queue register while QueueSel has no queue */
+	VMMIO_INVAL_QUEUE_CFG,		/* QueueReady=1 refused (size/align/range) */
+	VMMIO_INVAL_CONFIG_RANGE,	/* config access past the device's config */
+	VMMIO_INVAL_CONFIG_RO,		/* config write the device refused */
+	VMMIO_INVAL_NR
+};
+const char *virtio_mmio_inval_name(enum vmmio_inval k);
+
+struct virtio_mmio_stats {
+	uint64_t invalid[VMMIO_INVAL_NR];
+	uint64_t features_refused;	/* FEATURES_OK writes left clear */
+	uint64_t resets;		/* Status = 0 writes */
+	uint64_t queue_resets;		/* QueueReset = 1 writes */
+	uint64_t notifies;		/* QueueNotify writes + virtio_mmio_notify() */
+	uint64_t notifies_bad_queue;	/* index out of range: ignored */
+	uint64_t irqs_raised;		/* raise() calls: one per new event */
+	uint64_t irqs_lowered;		/* lower() calls */
+	uint64_t config_irqs;		/* config-change events */
+	uint64_t needs_reset;		/* DEVICE_NEEDS_RESET raised */
+};
+
+/* Interrupt delivery, implemented by the KVM side. raise(): a NEW event set
+ * a bit in InterruptStatus (called again for each new event even when a bit
+ * was already set). lower(): InterruptStatus became 0 (ack or reset). */
+struct virtio_mmio_irq_ops {
+	void (*raise)(void *ctx);
+	void (*lower)(void *ctx);
+};
+
+struct virtio_mmio_dev;
+
+/* A device type. All hooks are optional except handle_chain; all run under
+ * the device mutex. */
+struct virtio_dev_ops {
+	/* Dependencies among the device's own bits; 0 or -EINVAL to refuse. */
+	int (*validate_features)(void *ctx, uint64_t driver_features);
+	/*
+	 * One popped chain of queue q. Set *written_bytes (bytes written into
+	 * the chain's writable buffers) and return 0 to complete it, or
+	 * return a negative errno if the chain's layout is a ring violation
+	 * (the queue stops, DEVICE_NEEDS_RESET is raised).
+	 */
+	int (*handle_chain)(void *ctx, uint16_t q, const struct virtq_chain *c,
+			    uint32_t *written_bytes);
+	/* Guest write of config bytes [off, off+len): 0 to store it. */
+	int (*config_write)(void *ctx, uint32_t off, const uint8_t *data, uint32_t len);
+	/* Device reset (Status = 0), after the transport cleared itself. */
+	void (*reset)(void *ctx);
+};
+
+struct virtio_mmio_cfg {
+	uint32_t device_id;		/* VIRTIO_ID_*; non-zero */
+	uint32_t vendor_id;		/* 0 = VIRTIO_MMIO_VENDOR_DEFAULT */
+	uint16_t num_queues;		/* <= VIRTIO_MMIO_MAX_QUEUES */
+	uint16_t queue_size_max;	/* per queue, power of two <= 32768 */
+	uint64_t device_features;	/* device-type bits offered (0..23) */
+	uint64_t features_off;		/* transport bits NOT to offer (variants) */
+	const void *config;		/* initial config space, copied */
+	uint32_t config_len_bytes;	/* <= VIRTIO_MMIO_CONFIG_MAX_BYTES */
+	const struct virtio_dev_ops *ops;
+	void *ops_ctx;
+	const struct virtio_mmio_irq_ops *irq;	/* NULL = no delivery */
+	void *irq_ctx;
+	const struct guest_mem *mem;	/* guest RAM; must outlive the device */
+};
+
+/* Allocate a device in reset state. Returns 0 and *out, or -EINVAL/-ENOMEM. */
+int virtio_mmio_create(const struct virtio_mmio_cfg *cfg, struct virtio_mmio_dev **out);
+void virtio_mmio_destroy(struct virtio_mmio_dev *dev);
+
+/* The bus handler (include/bus.h signature); opaque is the device. */
+void virtio_mmio_access(void *opaque, uint64_t offset, uint8_t *data,
+			uint32_t len, bool is_write);
+
+/*
+ * A notification: notify_value is what the guest wrote to QueueNotify (the
+ * queue index, or index | next_off << 16 | next_wrap << 31 with
+ * NOTIFICATION_DATA). Processes that queue's ring and raises a used-buffer
+ * interrupt if due. Same effect from the trapped write and an iothread.
+ */
+void virtio_mmio_notify(struct virtio_mmio_dev *dev, uint32_t notify_value);
+
+/* InterruptStatus != 0: for a resample (level) handler to re-raise. */
+bool virtio_mmio_irq_pending(struct virtio_mmio_dev *dev);
+
+/* Device-initiated config change: update bytes, bump ConfigGeneration and
+ * send a config interrupt once DRIVER_OK. Returns 0 or -EINVAL. */
+int virtio_mmio_config_update(struct virtio_mmio_dev *dev, uint32_t off,
+			      const void *src, uint32_t len);
+
+/* Snapshots, taken under the mutex. Unknown queue: zeroes, -EINVAL. */
+void virtio_mmio_get_stats(struct virtio_mmio_dev *dev, struct virtio_mmio_stats *out);
+int virtio_mmio_get_queue_stats(struct virtio_mmio_dev *dev, uint16_t q,
+				struct virtq_stats *out);
+uint32_t virtio_mmio_status(struct virtio_mmio_dev *dev);
+uint64_t virtio_mmio_features(struct virtio_mmio_dev *dev);	/* negotiated */
+/* For device ops running under the mutex (no locking). */
+uint64_t virtio_mmio_features_locked(const struct virtio_mmio_dev *dev);
+
+#endif

@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Device side of a split virtqueue. Nothing the guest writes is trusted:
+ * indices, heads, chain links, lengths and addresses are checked before use
+ * and every guest address goes through gmem_ptr(). A violation marks the
+ * queue broken (virtq_pop() then returns -EIO until virtq_reset()); the
+ * transport turns that into DEVICE_NEEDS_RESET.
+ *
+ * Not thread-safe by itself: the owning transport serialises every call
+ * under its device lock. The ring lives in guest RAM, which the guest
+ * changes concurrently; shared indices are read with atomic loads.
+ */
+#ifndef MMIOBENCH_VIRTQUEUE_H
+#define MMIOBENCH_VIRTQUEUE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/virtio_ring.h>
+
+#include "guest_mem.h"
+
+/* Why a chain or ring was refused (checklist item 18). */
+enum virtq_err {
+	VQ_ERR_AVAIL_IDX,	/* avail.idx ran more than size ahead */
+	VQ_ERR_HEAD,		/* head index >= size */
+	VQ_ERR_NEXT,		/* next index >= table length */
+	VQ_ERR_LOOP,		/* chain longer than the queue size */
+	VQ_ERR_INDIRECT_OFF,	/* INDIRECT without VIRTIO_F_INDIRECT_DESC */
+	VQ_ERR_INDIRECT_LEN,	/* indirect table length 0 or not a multiple of 16 */
+	VQ_ERR_INDIRECT_NESTED,	/* INDIRECT inside an indirect table */
+	VQ_ERR_INDIRECT_NEXT,	/* INDIRECT together with NEXT */
+	VQ_ERR_ORDER,		/* readable descriptor after a writable one */
+	VQ_ERR_ADDR,		/* buffer or table not wholly inside guest RAM */
+	VQ_ERR_DEVICE,		/* the device type refused the chain's layout */
+	VQ_ERR_NR
+};
+const char *virtq_err_name(enum virtq_err e);
+
+/* One guest buffer of a popped chain, already translated and bounds-checked. */
+struct virtq_buf {
+	uint8_t *hva;
+	uint32_t len_bytes;
+	bool writable;
+};
+
+/* A popped descriptor chain: bufs[0..n_out) readable, then n_in writable. */
+struct virtq_chain {
+	uint16_t head;
+	uint16_t n_out, n_in;
+	uint64_t out_bytes, in_bytes;
+	struct virtq_buf *bufs;		/* points into the queue's array */
+};
+
+struct virtq_stats {
+	uint64_t notifies;		/* kicks accepted for processing */
+	uint64_t notifies_ignored;	/* queue not ready, device not live */
+	uint64_t chains_popped;
+	uint64_t chains_completed;	/* used entries published */
+	uint64_t used_irqs;		/* used-buffer notifications sent */
+	uint64_t used_irqs_suppressed;	/* NO_INTERRUPT / used_event said no */
+	uint64_t violations[VQ_ERR_NR];
+};
+
+struct virtq {
+	/* Driver-visible configuration (transport registers). */
+	uint16_t size_max;		/* 0 = queue absent */
+	uint16_t size;			/* QueueSize; 0 after reset */
+	bool ready;			/* QueueReady */
+	uint64_t desc_gpa, avail_gpa, used_gpa;
+
+	/* Negotiated ring features, set by virtq_enable(). */
+	bool event_idx, indirect;
+
+	/* Device state, valid while ready. */
+	const struct guest_mem *mem;
+	struct vring_desc *desc;	/* host views into guest RAM */
+	struct vring_avail *avail;
+	struct vring_used *used;
+	uint16_t last_avail;		/* next avail slot to consume */
+	uint16_t used_idx;		/* our copy of used.idx */
+	uint16_t signalled_used;	/* used_idx at the last notify decision */
+	uint32_t pushed;		/* completions since the last notify decision */
+	bool broken;
+
+	struct virtq_buf *bufs;		/* chain scratch, bufs_cap >= size */
+	uint32_t bufs_cap;
+
+	struct virtq_stats stats;
+};
+
+/* A queue with QueueSizeMax size_max (0 = absent), everything else zero. */
+void virtq_init(struct virtq *vq, uint16_t size_max);
+/* Clear configuration and state (device reset or queue reset); keeps size_max. */
+void virtq_reset(struct virtq *vq);
+void virtq_free(struct virtq *vq);
+
+/* Ring-area sizes in bytes for a queue of `size` entries (split layout). */
+uint64_t virtq_desc_bytes(uint16_t size);
+uint64_t virtq_avail_bytes(uint16_t size);
+uint64_t virtq_used_bytes(uint16_t size);
+
+/*
+ * QueueReady = 1: check size (non-zero, <= max, power of two), alignment and
+ * that all three areas lie in guest RAM, then go ready. Returns 0, -EINVAL
+ * (stays not ready) or -ENOMEM. May allocate: never on the hot path.
+ */
+int virtq_enable(struct virtq *vq, const struct guest_mem *mem,
+		 bool event_idx, bool indirect);
+
+/*
+ * Pop the next available chain into *c (valid until the next pop). Returns
+ * 1 with a chain, 0 if the ring is empty, -EIO if the queue is (or has just
+ * become) broken.
+ */
+int virtq_pop(struct virtq *vq, struct virtq_chain *c);
+/* Publish a used entry: id and len, write barrier, then used.idx. */
+void virtq_push(struct virtq *vq, uint16_t head, uint32_t written_bytes);
+/* Mark the queue broken for reason e (counted; logged once per kind per process). */
+void virtq_fail(struct virtq *vq, enum virtq_err e);
+
+/*
+ * After a batch of pushes: should the guest be interrupted? Honours
+ * VRING_AVAIL_F_NO_INTERRUPT or, with EVENT_IDX, used_event. Counts the
+ * decision. False if nothing was pushed since the last call.
+ */
+bool virtq_should_notify(struct virtq *vq);
+
+/* Ask the guest not to kick while we process (VRING_USED_F_NO_NOTIFY). */
+void virtq_disable_kicks(struct virtq *vq);
+/*
+ * Ask for kicks again (clear NO_NOTIFY, or with EVENT_IDX set avail_event to
+ * last_avail), full barrier, re-check: true if buffers arrived meanwhile and
+ * the caller must process again.
+ */
+bool virtq_enable_kicks(struct virtq *vq);
+
+/* Copy between a chain and host memory. Offsets count only readable (read)
+ * or only writable (write) bytes. Return the bytes copied. virtq_chain_write
+ * never touches a readable buffer. */
+size_t virtq_chain_read(const struct virtq_chain *c, uint64_t off, void *dst, size_t len);
+size_t virtq_chain_write(const struct virtq_chain *c, uint64_t off, const void *src, size_t len);
+
+/* The EVENT_IDX rule: interrupt when new crosses event since old. */
+static inline bool virtq_need_event(uint16_t event, uint16_t new_idx, uint16_t old_idx)
+{
+	return (uint16_t)(new_idx - event - 1) < (uint16_t)(new_idx - old_idx);
+}
+
+#endif
