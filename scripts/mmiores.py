@@ -1,0 +1,174 @@
+"""Reading mmiobench results directories (schema: results/README.md).
+
+Standard library only. Every script reads results through this module, so
+the column lists live here once on the Python side; tests/py/test_schema.py
+checks them against bench/results_schema.c.
+"""
+import csv
+import json
+import math
+import os
+
+CONFIG_COLUMNS = ["scenario", "kind", "cpl", "notify", "irq", "queue_size",
+                  "batch", "event_idx", "completion", "halt_poll"]
+SAMPLES_COLUMNS = CONFIG_COLUMNS + [
+    "rep", "samples",
+    "min_ns", "p50_ns", "p90_ns", "p99_ns", "p999_ns", "max_ns", "mean_ns", "stddev_ns",
+    "floor_p50_ns", "net_p50_ns", "net_p99_ns", "host_user_p50_ns",
+    "duration_s", "requests", "requests_per_s", "notifies_per_s", "exits_per_s",
+    "irqs_per_s", "vcpu_cpu_ns_per_req", "iothread_cpu_ns_per_req",
+    "kvm_exits", "kvm_mmio_exits", "kvm_io_exits", "kvm_irq_injections",
+    "device_notifies", "device_irqs", "crosscheck"]
+SUMMARY_COLUMNS = CONFIG_COLUMNS + ["metric", "unit", "reps", "median", "ci95_lo",
+                                    "ci95_hi", "min_rep", "max_rep"]
+CDF_COLUMNS = CONFIG_COLUMNS + ["rep", "q", "ns"]
+
+LATENCY_SCENARIOS = ("exit", "irq")
+LATENCY_METRICS = ["p50_ns", "p99_ns", "net_p50_ns"]
+THROUGHPUT_METRICS = ["requests_per_s", "notifies_per_s", "exits_per_s", "irqs_per_s",
+                      "vcpu_cpu_ns_per_req", "iothread_cpu_ns_per_req"]
+EXIT_KINDS = ["empty_loop", "mmio_write_trapped", "mmio_read_config", "mmio_read_isr",
+              "mmio_ioeventfd_datamatch", "mmio_ioeventfd_zerolen", "pio_trapped",
+              "pio_ioeventfd", "cpuid", "vmcall"]
+IRQ_KINDS = ["host_irq_line", "host_irqfd", "host_irqfd_resample", "deliver_running",
+             "deliver_halted", "service", "roundtrip"]
+NOTIFY_MODES = ["trapped", "ioeventfd", "ioeventfd_zerolen"]
+FILES = ["samples.csv", "summary.csv", "cdf.csv", "meta.json"]
+
+
+class ResultsError(Exception):
+    """Input that cannot be used: missing file, bad header, bad JSON."""
+
+
+def metric_direction(metric):
+    """-1 when lower is better (_ns, ns per request), +1 when higher is better."""
+    if metric.endswith("_per_s"):
+        return +1
+    if metric.endswith("_ns") or metric.endswith("_ns_per_req"):
+        return -1
+    raise ValueError(f"metric {metric!r}: no known direction (want _ns or _per_s)")
+
+
+def to_float(s):
+    """A CSV cell as a float, None when empty or not a finite number."""
+    if s is None or s == "":
+        return None
+    try:
+        v = float(s)
+    except ValueError:
+        return None
+    return v if math.isfinite(v) else None
+
+
+def read_csv(path, want_columns=None):
+    """(header, rows as dicts). Raises ResultsError on a missing file or, with
+    want_columns, a header that lacks any of them."""
+    try:
+        with open(path, newline="", encoding="utf-8") as f:
+            r = csv.reader(f)
+            try:
+                header = next(r)
+            except StopIteration:
+                raise ResultsError(f"{path}: empty file (no header)") from None
+            rows = [dict(zip(header, row)) for row in r if row]
+    except FileNotFoundError:
+        raise ResultsError(f"{path}: missing") from None
+    if want_columns:
+        missing = [c for c in want_columns if c not in header]
+        if missing:
+            raise ResultsError(f"{path}: missing column(s) {', '.join(missing)}")
+    return header, rows
+
+
+def read_meta(run_dir):
+    path = os.path.join(run_dir, "meta.json")
+    try:
+        with open(path, encoding="utf-8") as f:
+            meta = json.load(f)
+    except FileNotFoundError:
+        raise ResultsError(f"{path}: missing") from None
+    except json.JSONDecodeError as e:
+        raise ResultsError(f"{path}: not valid JSON: {e}") from None
+    if not isinstance(meta, dict):
+        raise ResultsError(f"{path}: not a JSON object")
+    return meta
+
+
+def config_key(row):
+    return tuple(row.get(c, "") for c in CONFIG_COLUMNS)
+
+
+def config_dict(key):
+    return dict(zip(CONFIG_COLUMNS, key))
+
+
+def config_label(key, skip=("scenario",)):
+    """Short human label: kind, then every other non-empty field."""
+    d = config_dict(key)
+    parts = [d["kind"]] if "kind" not in skip and d["kind"] else []
+    short = {"cpl": "cpl", "notify": "", "irq": "", "queue_size": "qs", "batch": "batch",
+             "event_idx": "event_idx", "completion": "compl", "halt_poll": "halt_poll"}
+    for c in CONFIG_COLUMNS[2:]:
+        if c in skip or d[c] == "":
+            continue
+        parts.append(d[c] if short[c] == "" else f"{short[c]}={d[c]}")
+    return " ".join(parts)
+
+
+def platform_identity(meta):
+    """What must match for absolute numbers to be comparable."""
+    p = meta.get("platform") or {}
+    return {k: p.get(k) for k in ("hypervisor", "nested", "cpu_model", "tsc_khz")}
+
+
+class Run:
+    """One results directory, read lazily."""
+
+    def __init__(self, path):
+        self.path = path
+        if not os.path.isdir(path):
+            raise ResultsError(f"{path}: not a directory")
+        self._meta = self._summary = self._samples = self._cdf = None
+
+    @property
+    def name(self):
+        return os.path.basename(os.path.normpath(os.path.realpath(self.path)))
+
+    @property
+    def meta(self):
+        if self._meta is None:
+            self._meta = read_meta(self.path)
+        return self._meta
+
+    def meta_or_empty(self):
+        try:
+            return self.meta
+        except ResultsError:
+            return {}
+
+    @property
+    def summary(self):
+        if self._summary is None:
+            self._summary = read_csv(os.path.join(self.path, "summary.csv"), SUMMARY_COLUMNS)[1]
+        return self._summary
+
+    @property
+    def samples(self):
+        if self._samples is None:
+            self._samples = read_csv(os.path.join(self.path, "samples.csv"), SAMPLES_COLUMNS)[1]
+        return self._samples
+
+    @property
+    def cdf(self):
+        if self._cdf is None:
+            self._cdf = read_csv(os.path.join(self.path, "cdf.csv"), CDF_COLUMNS)[1]
+        return self._cdf
+
+    def summary_values(self):
+        """{(config key, metric): median over this run's repetitions}."""
+        out = {}
+        for row in self.summary:
+            v = to_float(row["median"])
+            if v is not None:
+                out[(config_key(row), row["metric"])] = v
+        return out
