@@ -213,20 +213,22 @@ int64_t virtio_mmio_isr(const struct virtio_mmio_drv *d, struct vring_drv *q,
 
 /* ==================== virtio-blk requests (virtio_blk_drv.c) ============ */
 
-/* One request; caller memory in guest RAM, alive until completed. The device
- * reads hdr and writes status; indirect is used when INDIRECT_DESC was
- * negotiated and the blk device was set up with use_indirect. */
+/* One request; caller memory in guest RAM, untouched until done. The device
+ * reads hdr and writes status; indirect[] is the chain's table when the
+ * layer uses indirect descriptors. */
 struct virtio_blk_req {
 	struct virtio_blk_outhdr hdr;
 	struct vring_desc indirect[3] __attribute__((aligned(16)));
 	volatile uint8_t status;	/* VIRTIO_BLK_S_*, 0xff while in flight */
-	volatile uint8_t done;		/* set by completion processing */
+	volatile uint8_t done;		/* set when the completion is collected */
 	uint32_t used_len;		/* bytes the device reported written */
 };
 
-/* Waits for "something may have completed" (e.g. sti;hlt until the ISR ran,
- * or a cpu_relax). Called between polls; may return spuriously. */
-typedef void (*virtio_blk_wait_fn)(void *ctx);
+struct virtio_blk_drv;
+/* Blocks until a completion may have been posted; may return early. A waiter
+ * that sleeps must arm the interrupt (vring_drv_enable_cb) with interrupts
+ * masked and sleep atomically, as virtio_blk_wait_halt() does. */
+typedef void (*virtio_blk_wait_fn)(struct virtio_blk_drv *b, void *ctx);
 
 struct virtio_blk_drv {
 	struct virtio_mmio_drv mmio;
@@ -234,48 +236,57 @@ struct virtio_blk_drv {
 	uint64_t capacity_sectors;		/* 512-byte sectors */
 	uint32_t blk_size_bytes;		/* 512 unless VIRTIO_BLK_F_BLK_SIZE */
 	uint16_t num_queues;			/* 1 unless VIRTIO_BLK_F_MQ */
-	bool use_indirect;
-	virtio_blk_wait_fn wait;		/* NULL: busy poll with cpu_relax */
+	bool use_indirect;			/* set by init iff INDIRECT_DESC negotiated */
+	virtio_blk_wait_fn wait;		/* NULL (init default): spin with cpu_relax */
 	void *wait_ctx;
-	volatile uint32_t irq_count;		/* bumped by virtio_blk_isr() */
-	uint64_t completed;
+	uint64_t max_waits;			/* bound for virtio_blk_wait(), init: 1 << 20 */
+	volatile uint64_t irq_count;		/* bumped by virtio_blk_isr() */
+	uint64_t completed;			/* requests collected */
 };
 
-/* Full bring-up of the blk device at base: init/negotiate (wanted plus what
- * the layer needs), read capacity/blk_size/num_queues with the generation
- * loop, set up queue 0 (num entries over mem/slots, used ring aligned to
- * align), DRIVER_OK. Returns the queue size, or a negative error. */
+/* Full bring-up of the blk device at base: probe (DeviceID must be
+ * VIRTIO_ID_BLOCK), negotiate wanted | BLK_SIZE | MQ, read capacity,
+ * blk_size and num_queues with the generation loop, set up queue 0 (num
+ * entries over mem/slots, used ring aligned to align), DRIVER_OK. Returns
+ * the queue size, or a negative error. */
 int virtio_blk_init(struct virtio_blk_drv *b, uint64_t base, uint64_t wanted,
 		    unsigned int num, void *mem, unsigned long align,
 		    struct vring_drv_slot *slots);
 
-/* Queues one request without kicking. type VIRTIO_BLK_T_IN/OUT/FLUSH/GET_ID;
- * data/len: the payload (IN/GET_ID: device-writable; OUT: readable; FLUSH:
- * none, pass NULL/0). -ENOSPC when the ring is full. */
+/* Queues one request without kicking. type VIRTIO_BLK_T_*: data is
+ * device-writable for IN and GET_ID, readable otherwise; FLUSH takes
+ * NULL/0. Returns 0, -ENOSPC when the ring is full, -EINVAL. */
 int virtio_blk_submit(struct virtio_blk_drv *b, struct virtio_blk_req *req, uint32_t type,
 		      uint64_t sector, void *data, uint32_t len);
 
 /* Kicks if needed (one notify for a whole batch). Returns true if notified. */
 bool virtio_blk_kick(struct virtio_blk_drv *b);
 
-/* Collects every pending completion (sets req->done). Returns how many, or
- * -EIO. */
+/* Collects every pending completion (sets req->done, used_len). Returns how
+ * many, or -EIO. Only ever called from one context (not from an ISR). */
 int virtio_blk_poll(struct virtio_blk_drv *b);
 
-/* Until req->done: poll; if nothing, arm the interrupt (enable_cb) and call
- * b->wait. max_waits bounds the waits (0 = unbounded is not offered: pass a
- * large number). Returns req->status (>= 0) or -ETIMEDOUT / -EIO. */
-int virtio_blk_wait(struct virtio_blk_drv *b, struct virtio_blk_req *req, uint64_t max_waits);
+/* Polls until req->done, calling b->wait between empty polls, at most
+ * b->max_waits times. Returns req->status (>= 0), -ETIMEDOUT or -EIO. */
+int virtio_blk_wait(struct virtio_blk_drv *b, struct virtio_blk_req *req);
 
-/* ISR helper for the blk device: acks the interrupt, drains completions,
- * bumps irq_count. Returns the bits acked (caller EOIs). */
+/* CPL0 waiter: cli, arm the interrupt, and sti;hlt unless a completion is
+ * already pending (sti's shadow makes check-then-halt race-free). Needs the
+ * device's GSI routed to a vector whose handler calls virtio_blk_isr(). */
+void virtio_blk_wait_halt(struct virtio_blk_drv *b, void *ctx);
+
+/* ISR body: reads InterruptStatus, writes the bits to InterruptACK, bumps
+ * irq_count. It does not touch the ring (virtio_blk_poll() does, from the
+ * waiting context), so no lock is needed. Returns the bits acked; the caller
+ * EOIs the LAPIC. */
 uint32_t virtio_blk_isr(struct virtio_blk_drv *b);
 
 /* Synchronous helpers: submit + kick + wait. Return VIRTIO_BLK_S_* or < 0. */
 int virtio_blk_rw(struct virtio_blk_drv *b, struct virtio_blk_req *req, bool write,
 		  uint64_t sector, void *buf, uint32_t len);
 int virtio_blk_flush(struct virtio_blk_drv *b, struct virtio_blk_req *req);
-int virtio_blk_get_id(struct virtio_blk_drv *b, struct virtio_blk_req *req,
-		      char id[VIRTIO_BLK_ID_BYTES]);
+/* id must be in guest RAM, VIRTIO_BLK_ID_BYTES long (not NUL-terminated
+ * when the id fills it). */
+int virtio_blk_get_id(struct virtio_blk_drv *b, struct virtio_blk_req *req, char *id);
 
 #endif

@@ -1,0 +1,191 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * virtio-blk requests over the guest virtio-mmio driver: header (readable),
+ * optional data, status byte (writable), as one direct chain or through the
+ * request's own indirect table. Completions are collected by polling the used
+ * ring from the submitting context only; the ISR just acks and counts, so the
+ * ring never needs a lock.
+ */
+#include "guest_virtio.h"
+
+#define BLK_DEFAULT_MAX_WAITS	(1ULL << 20)
+
+int virtio_blk_init(struct virtio_blk_drv *b, uint64_t base, uint64_t wanted,
+		    unsigned int num, void *mem, unsigned long align,
+		    struct vring_drv_slot *slots)
+{
+	uint32_t v32;
+	uint16_t v16;
+	int rc, size;
+
+	b->capacity_sectors = 0;
+	b->blk_size_bytes = 512;
+	b->num_queues = 1;
+	b->wait = NULL;
+	b->wait_ctx = NULL;
+	b->max_waits = BLK_DEFAULT_MAX_WAITS;
+	b->irq_count = 0;
+	b->completed = 0;
+
+	rc = virtio_mmio_probe(&b->mmio, base);
+	if (rc)
+		return rc;
+	if (b->mmio.device_id != VIRTIO_ID_BLOCK)
+		return -ENODEV;
+	rc = virtio_mmio_negotiate(&b->mmio, wanted | (1ULL << VIRTIO_BLK_F_BLK_SIZE) |
+				   (1ULL << VIRTIO_BLK_F_MQ));
+	if (rc)
+		return rc;
+
+	rc = virtio_mmio_config_read(&b->mmio, offsetof(struct virtio_blk_config, capacity),
+				     &b->capacity_sectors, sizeof(b->capacity_sectors));
+	if (!rc && (b->mmio.features & (1ULL << VIRTIO_BLK_F_BLK_SIZE))) {
+		rc = virtio_mmio_config_read(&b->mmio,
+					     offsetof(struct virtio_blk_config, blk_size),
+					     &v32, sizeof(v32));
+		b->blk_size_bytes = v32;
+	}
+	if (!rc && (b->mmio.features & (1ULL << VIRTIO_BLK_F_MQ))) {
+		rc = virtio_mmio_config_read(&b->mmio,
+					     offsetof(struct virtio_blk_config, num_queues),
+					     &v16, sizeof(v16));
+		b->num_queues = v16;
+	}
+	if (rc)
+		goto fail;
+
+	size = virtio_mmio_setup_queue(&b->mmio, &b->vq, 0, num, mem, align, slots);
+	if (size < 0) {
+		rc = size;
+		goto fail;
+	}
+	b->use_indirect = b->vq.indirect;
+	virtio_mmio_driver_ok(&b->mmio);
+	return size;
+fail:
+	virtio_mmio_fail(&b->mmio);
+	return rc;
+}
+
+int virtio_blk_submit(struct virtio_blk_drv *b, struct virtio_blk_req *req, uint32_t type,
+		      uint64_t sector, void *data, uint32_t len)
+{
+	struct vring_sg sg[3];
+	unsigned int out = 1, in = 1, n = 1;
+	int rc;
+
+	if (!data != !len)
+		return -EINVAL;
+	req->hdr.type = type;
+	req->hdr.ioprio = 0;
+	req->hdr.sector = sector;
+	req->status = 0xff;
+	req->done = 0;
+	req->used_len = 0;
+	sg[0].buf = &req->hdr;
+	sg[0].len = sizeof(req->hdr);
+	if (len) {
+		sg[n].buf = data;
+		sg[n].len = len;
+		n++;
+		if (type == VIRTIO_BLK_T_IN || type == VIRTIO_BLK_T_GET_ID)
+			in++;
+		else
+			out++;
+	}
+	sg[n].buf = (void *)&req->status;
+	sg[n].len = 1;
+	rc = vring_drv_add(&b->vq, sg, out, in, req, b->use_indirect ? req->indirect : NULL);
+	return rc < 0 ? rc : 0;
+}
+
+bool virtio_blk_kick(struct virtio_blk_drv *b)
+{
+	return virtio_mmio_kick(&b->mmio, &b->vq);
+}
+
+int virtio_blk_poll(struct virtio_blk_drv *b)
+{
+	struct virtio_blk_req *req;
+	void *cookie;
+	uint32_t len;
+	int rc, n = 0;
+
+	while ((rc = vring_drv_pop_used(&b->vq, &cookie, &len)) == 1) {
+		req = cookie;
+		req->used_len = len;
+		req->done = 1;
+		n++;
+	}
+	b->completed += n;
+	return rc < 0 ? rc : n;
+}
+
+int virtio_blk_wait(struct virtio_blk_drv *b, struct virtio_blk_req *req)
+{
+	for (uint64_t w = 0;; w++) {
+		int rc = virtio_blk_poll(b);
+
+		if (rc < 0)
+			return rc;
+		if (req->done)
+			return req->status;
+		if (w >= b->max_waits)
+			return -ETIMEDOUT;
+		if (b->wait)
+			b->wait(b, b->wait_ctx);
+		else
+			cpu_relax();
+	}
+}
+
+void virtio_blk_wait_halt(struct virtio_blk_drv *b, void *ctx)
+{
+	(void)ctx;
+	cli();
+	if (vring_drv_enable_cb(&b->vq))
+		safe_halt();	/* an interrupt raised since cli wakes the hlt */
+	else
+		sti();
+}
+
+uint32_t virtio_blk_isr(struct virtio_blk_drv *b)
+{
+	uint32_t bits = virtio_mmio_irq_ack(&b->mmio);
+
+	if (bits)
+		b->irq_count++;
+	return bits;
+}
+
+int virtio_blk_rw(struct virtio_blk_drv *b, struct virtio_blk_req *req, bool write,
+		  uint64_t sector, void *buf, uint32_t len)
+{
+	int rc = virtio_blk_submit(b, req, write ? VIRTIO_BLK_T_OUT : VIRTIO_BLK_T_IN,
+				   sector, buf, len);
+
+	if (rc)
+		return rc;
+	virtio_blk_kick(b);
+	return virtio_blk_wait(b, req);
+}
+
+int virtio_blk_flush(struct virtio_blk_drv *b, struct virtio_blk_req *req)
+{
+	int rc = virtio_blk_submit(b, req, VIRTIO_BLK_T_FLUSH, 0, NULL, 0);
+
+	if (rc)
+		return rc;
+	virtio_blk_kick(b);
+	return virtio_blk_wait(b, req);
+}
+
+int virtio_blk_get_id(struct virtio_blk_drv *b, struct virtio_blk_req *req, char *id)
+{
+	int rc = virtio_blk_submit(b, req, VIRTIO_BLK_T_GET_ID, 0, id, VIRTIO_BLK_ID_BYTES);
+
+	if (rc)
+		return rc;
+	virtio_blk_kick(b);
+	return virtio_blk_wait(b, req);
+}
