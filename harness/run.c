@@ -22,6 +22,36 @@
 
 #define WATCHDOG_SIGNAL (SIGRTMIN + 3)
 
+static volatile sig_atomic_t stop_requested;
+static struct kvm_run *volatile running;	/* the kvm_run inside vcpu_run() */
+
+void vcpu_request_stop(void)
+{
+	struct kvm_run *run = running;
+
+	stop_requested = 1;
+	if (run)
+		run->immediate_exit = 1;
+}
+
+void vcpu_clear_stop_request(void)
+{
+	stop_requested = 0;
+}
+
+bool vcpu_stop_requested(void)
+{
+	return stop_requested;
+}
+
+static inline uint64_t host_rdtsc(void)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((uint64_t)hi << 32) | lo;
+}
+
 struct watchdog {
 	timer_t timer;
 	pid_t tid;
@@ -94,7 +124,8 @@ static void watchdog_disarm(struct kvm_vcpu *vcpu)
 
 	if (wd)
 		timer_settime(wd->timer, 0, &off, NULL);
-	vcpu->run->immediate_exit = 0;
+	if (!stop_requested)
+		vcpu->run->immediate_exit = 0;
 }
 
 void vcpu_watchdog_free(struct kvm_vcpu *vcpu)
@@ -163,40 +194,53 @@ static bool handle_mmio(struct kvm_vcpu *vcpu)
 	return false;
 }
 
+static enum vcpu_stop vcpu_stop(struct kvm_vcpu *vcpu, enum vcpu_stop why)
+{
+	watchdog_disarm(vcpu);
+	running = NULL;
+	return why;
+}
+
 enum vcpu_stop vcpu_run(struct kvm_vcpu *vcpu)
 {
 	struct kvm_run *run = vcpu->run;
+	uint64_t returned_at = 0;
 
 	if (vcpu->watchdog_ms)
 		watchdog_arm(vcpu, vcpu->watchdog_ms);
+	running = run;
+	if (stop_requested)
+		return vcpu_stop(vcpu, VCPU_STOP_REQUESTED);
 	for (;;) {
-		int r = ioctl(vcpu->fd, KVM_RUN, 0);
+		int r;
 
+		if (returned_at && vcpu->user_ticks_n < vcpu->user_ticks_cap)
+			vcpu->user_ticks[vcpu->user_ticks_n++] = (uint32_t)(host_rdtsc() - returned_at);
+		r = ioctl(vcpu->fd, KVM_RUN, 0);
+		returned_at = vcpu->user_ticks ? host_rdtsc() : 0;
 		if (r < 0) {
 			struct watchdog *wd = vcpu->watchdog;
 
 			TEST_ASSERT(errno == EINTR || errno == EAGAIN, "KVM_RUN failed");
-			if (wd && wd->fired && vcpu->watchdog_ms) {
-				watchdog_disarm(vcpu);
-				return VCPU_STOP_WATCHDOG;
-			}
+			returned_at = 0;
+			if (stop_requested)
+				return vcpu_stop(vcpu, VCPU_STOP_REQUESTED);
+			if (wd && wd->fired && vcpu->watchdog_ms)
+				return vcpu_stop(vcpu, VCPU_STOP_WATCHDOG);
 			run->immediate_exit = 0;
 			continue;
 		}
 		vcpu->exits_seen++;
 		switch (run->exit_reason) {
 		case KVM_EXIT_MMIO:
-			if (handle_mmio(vcpu)) {
-				watchdog_disarm(vcpu);
-				return VCPU_STOP_UCALL;
-			}
+			if (handle_mmio(vcpu))
+				return vcpu_stop(vcpu, VCPU_STOP_UCALL);
 			continue;
 		case KVM_EXIT_IO:
 			handle_io(vcpu);
 			continue;
 		default:
-			watchdog_disarm(vcpu);
-			return VCPU_STOP_EXIT;
+			return vcpu_stop(vcpu, VCPU_STOP_EXIT);
 		}
 	}
 }

@@ -103,6 +103,8 @@ uint32_t __vcpu_run_ucall(struct kvm_vcpu *vcpu, struct ucall *uc)
 	case VCPU_STOP_UCALL:
 		*uc = vcpu->ucall;
 		return uc->type;
+	case VCPU_STOP_REQUESTED:
+		TEST_FAIL("stopped on request (interrupted)");
 	case VCPU_STOP_WATCHDOG:
 		vcpu_dump(vcpu);
 		TEST_FAIL("watchdog: the guest ran %u ms without a ucall", vcpu->watchdog_ms);

@@ -58,6 +58,7 @@ enum vcpu_stop {
 	VCPU_STOP_UCALL = 1,	/* a ucall arrived; see vcpu->ucall */
 	VCPU_STOP_EXIT,		/* an exit the library does not handle: vcpu->run->exit_reason */
 	VCPU_STOP_WATCHDOG,	/* the guest ran longer than the watchdog allows */
+	VCPU_STOP_REQUESTED,	/* vcpu_request_stop() was called (e.g. on SIGINT) */
 };
 
 struct kvm_vcpu {
@@ -75,6 +76,11 @@ struct kvm_vcpu {
 	void *watchdog;			/* private */
 	int stats_fd;
 	uint64_t exits_seen;		/* exits handled by vcpu_run(), for tests */
+	/* Host-side split: when user_ticks is set, vcpu_run() stores, for each
+	 * MMIO/PIO exit it serves, the host TSC ticks from KVM_RUN's return to
+	 * the next KVM_RUN (the userspace part of the exit). */
+	uint32_t *user_ticks;
+	uint64_t user_ticks_cap, user_ticks_n;
 };
 
 /* ---- /dev/kvm -------------------------------------------------------- */
@@ -139,6 +145,11 @@ uint32_t __vcpu_run_ucall(struct kvm_vcpu *vcpu, struct ucall *uc);
 const char *exit_reason_str(uint32_t reason);
 void vcpu_describe_ucall(struct kvm_vcpu *vcpu, const struct ucall *uc, char *buf, size_t len);
 void vcpu_dump(struct kvm_vcpu *vcpu);	/* registers, as KTAP diagnostics */
+/* Async-signal-safe: makes the running (or next) vcpu_run() return
+ * VCPU_STOP_REQUESTED, e.g. from a SIGINT handler. Sticky until cleared. */
+void vcpu_request_stop(void);
+void vcpu_clear_stop_request(void);
+bool vcpu_stop_requested(void);
 /* Milliseconds a single vcpu_run() may take; 0 disables. */
 void vcpu_set_watchdog_ms(struct kvm_vcpu *vcpu, unsigned int ms);
 void vcpu_watchdog_free(struct kvm_vcpu *vcpu);

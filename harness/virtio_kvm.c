@@ -1,0 +1,304 @@
+// SPDX-License-Identifier: GPL-2.0
+/* A virtio-mmio device in a KVM VM: bus window, ioeventfds, irqfds and the
+ * iothread (see include/virtio_kvm.h). */
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+
+#include "virtio_kvm.h"
+
+#define VK_MAX_QUEUES VIRTIO_MMIO_MAX_QUEUES
+
+struct virtio_kvm {
+	struct kvm_vm *vm;
+	struct virtio_kvm_cfg cfg;
+	struct virtio_mmio_dev *dev;
+	uint16_t num_queues;
+	int irqfd, resamplefd;
+	int notify_fds[VK_MAX_QUEUES];	/* IOEVENTFD: per queue; ZEROLEN: [0] */
+	int nr_notify_fds;
+	int stop_fd, epoll_fd;
+	bool iothread_running, pinned;
+	pthread_t iothread;
+	_Atomic uint64_t iothread_wakeups, iothread_notifies, eventfd_kicks;
+	_Atomic uint64_t irq_signals, resamples, irq_reraises;
+};
+
+static const char *const notify_names[] = { "trapped", "ioeventfd", "ioeventfd_zerolen" };
+static const char *const irq_names[] = { "irq_line", "irqfd", "irqfd_resample" };
+
+const char *virtio_notify_mode_name(enum virtio_notify_mode m) { return notify_names[m]; }
+const char *virtio_irq_method_name(enum virtio_irq_method m) { return irq_names[m]; }
+
+int virtio_notify_mode_parse(const char *s)
+{
+	for (int i = 0; i < 3; i++)
+		if (!strcmp(s, notify_names[i]))
+			return i;
+	return -1;
+}
+
+int virtio_irq_method_parse(const char *s)
+{
+	for (int i = 0; i < 3; i++)
+		if (!strcmp(s, irq_names[i]))
+			return i;
+	return -1;
+}
+
+bool virtio_irq_method_is_level(enum virtio_irq_method m)
+{
+	return m != IRQ_METHOD_IRQFD;
+}
+
+static void signal_fd(int fd)
+{
+	uint64_t one = 1;
+
+	/* An eventfd write fails only when the counter would overflow, which
+	 * still leaves it signalled: nothing is lost. */
+	while (write(fd, &one, sizeof(one)) < 0 && errno == EINTR)
+		;
+}
+
+/* Called by the transport with the device mutex held. */
+static void vk_raise(void *ctx)
+{
+	struct virtio_kvm *vk = ctx;
+
+	atomic_fetch_add_explicit(&vk->irq_signals, 1, memory_order_relaxed);
+	if (vk->cfg.irq == IRQ_METHOD_LINE)
+		vm_irq_line(vk->vm, vk->cfg.gsi, 1);
+	else
+		signal_fd(vk->irqfd);
+}
+
+static void vk_lower(void *ctx)
+{
+	struct virtio_kvm *vk = ctx;
+
+	/* irqfd lines are lowered by KVM itself: the edge method pulses, the
+	 * resample method deasserts on EOI. */
+	if (vk->cfg.irq == IRQ_METHOD_LINE)
+		vm_irq_line(vk->vm, vk->cfg.gsi, 0);
+}
+
+const struct virtio_mmio_irq_ops virtio_kvm_irq_ops = { .raise = vk_raise, .lower = vk_lower };
+
+struct virtio_kvm *virtio_kvm_create(struct kvm_vm *vm, const struct virtio_kvm_cfg *cfg)
+{
+	struct virtio_kvm *vk = calloc(1, sizeof(*vk));
+
+	TEST_ASSERT(vk, "calloc");
+	vk->vm = vm;
+	vk->cfg = *cfg;
+	if (!vk->cfg.base)
+		vk->cfg.base = VIRTIO_MMIO_BASE;
+	if (!vk->cfg.gsi)
+		vk->cfg.gsi = VIRTIO_MMIO_GSI;
+	vk->irqfd = vk->resamplefd = vk->stop_fd = vk->epoll_fd = -1;
+	TEST_ASSERT(vm->has_irqchip, "virtio devices need the in-kernel irqchip");
+	if (cfg->irq != IRQ_METHOD_LINE) {
+		REQUIRE_CAP(KVM_CAP_IRQFD);
+		vk->irqfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		TEST_ASSERT(vk->irqfd >= 0, "eventfd");
+	}
+	if (cfg->irq == IRQ_METHOD_IRQFD_RESAMPLE) {
+		REQUIRE_CAP(KVM_CAP_IRQFD_RESAMPLE);
+		vk->resamplefd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		TEST_ASSERT(vk->resamplefd >= 0, "eventfd");
+	}
+	if (vk->irqfd >= 0)
+		vm_irqfd(vm, vk->irqfd, vk->cfg.gsi, vk->resamplefd);
+	if (cfg->notify != NOTIFY_TRAPPED)
+		REQUIRE_CAP(KVM_CAP_IOEVENTFD);
+	if (cfg->notify == NOTIFY_IOEVENTFD_ZEROLEN)
+		REQUIRE_CAP(KVM_CAP_IOEVENTFD_ANY_LENGTH);
+	return vk;
+}
+
+static uint64_t drain_fd(int fd)
+{
+	uint64_t n = 0;
+
+	if (read(fd, &n, sizeof(n)) != sizeof(n))
+		return 0;
+	return n;
+}
+
+/* epoll data: the low 16 bits name the source. */
+enum { SRC_STOP = 0xffff, SRC_RESAMPLE = 0xfffe, SRC_ZEROLEN = 0xfffd };
+
+static void *iothread_main(void *arg)
+{
+	struct virtio_kvm *vk = arg;
+	struct epoll_event ev[VK_MAX_QUEUES + 2];
+
+	for (;;) {
+		int n = epoll_wait(vk->epoll_fd, ev, VK_MAX_QUEUES + 2, -1);
+
+		if (n < 0) {
+			TEST_ASSERT(errno == EINTR, "epoll_wait");
+			continue;
+		}
+		atomic_fetch_add_explicit(&vk->iothread_wakeups, 1, memory_order_relaxed);
+		for (int i = 0; i < n; i++) {
+			uint32_t src = ev[i].data.u32;
+
+			if (src == SRC_STOP)
+				return NULL;
+			if (src == SRC_RESAMPLE) {
+				drain_fd(vk->resamplefd);
+				atomic_fetch_add_explicit(&vk->resamples, 1, memory_order_relaxed);
+				/* KVM lowered the line on EOI: raise it again if the
+				 * guest has not acked everything yet. */
+				if (virtio_mmio_irq_pending(vk->dev)) {
+					atomic_fetch_add_explicit(&vk->irq_reraises, 1, memory_order_relaxed);
+					signal_fd(vk->irqfd);
+				}
+				continue;
+			}
+			if (src == SRC_ZEROLEN) {
+				atomic_fetch_add_explicit(&vk->eventfd_kicks, drain_fd(vk->notify_fds[0]),
+							  memory_order_relaxed);
+				for (uint16_t q = 0; q < vk->num_queues; q++)
+					virtio_mmio_notify(vk->dev, q);
+				atomic_fetch_add_explicit(&vk->iothread_notifies, vk->num_queues,
+							  memory_order_relaxed);
+				continue;
+			}
+			atomic_fetch_add_explicit(&vk->eventfd_kicks, drain_fd(vk->notify_fds[src]),
+						  memory_order_relaxed);
+			virtio_mmio_notify(vk->dev, src);
+			atomic_fetch_add_explicit(&vk->iothread_notifies, 1, memory_order_relaxed);
+		}
+	}
+}
+
+static void epoll_add(struct virtio_kvm *vk, int fd, uint32_t src)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = src };
+
+	TEST_ASSERT(!epoll_ctl(vk->epoll_fd, EPOLL_CTL_ADD, fd, &ev), "epoll_ctl");
+}
+
+static struct ioeventfd_spec notify_spec(struct virtio_kvm *vk, uint16_t q)
+{
+	struct ioeventfd_spec s = { .addr = vk->cfg.base + VIRTIO_MMIO_QUEUE_NOTIFY };
+
+	if (vk->cfg.notify == NOTIFY_IOEVENTFD) {
+		s.len = 4;
+		s.datamatch = true;
+		s.data = q;
+	}
+	return s;
+}
+
+void virtio_kvm_start(struct virtio_kvm *vk, struct virtio_mmio_dev *dev, uint16_t num_queues)
+{
+	int r;
+
+	TEST_ASSERT(num_queues >= 1 && num_queues <= VK_MAX_QUEUES, "num_queues %u", num_queues);
+	vk->dev = dev;
+	vk->num_queues = num_queues;
+	r = bus_register(vk->vm, BUS_MMIO, vk->cfg.base, VIRTIO_MMIO_WINDOW, virtio_mmio_access, dev);
+	errno = -r;
+	TEST_ASSERT(!r, "bus_register virtio-mmio at 0x%llx", (unsigned long long)vk->cfg.base);
+
+	if (vk->cfg.notify == NOTIFY_IOEVENTFD)
+		vk->nr_notify_fds = num_queues;
+	else if (vk->cfg.notify == NOTIFY_IOEVENTFD_ZEROLEN)
+		vk->nr_notify_fds = 1;
+	for (int i = 0; i < vk->nr_notify_fds; i++) {
+		struct ioeventfd_spec s = notify_spec(vk, (uint16_t)i);
+
+		vk->notify_fds[i] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		TEST_ASSERT(vk->notify_fds[i] >= 0, "eventfd");
+		vm_ioeventfd(vk->vm, vk->notify_fds[i], &s);
+	}
+	if (!vk->nr_notify_fds && vk->resamplefd < 0)
+		return;		/* trapped with a self-lowering irq: no iothread */
+
+	vk->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+	vk->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	TEST_ASSERT(vk->epoll_fd >= 0 && vk->stop_fd >= 0, "epoll/eventfd");
+	epoll_add(vk, vk->stop_fd, SRC_STOP);
+	if (vk->resamplefd >= 0)
+		epoll_add(vk, vk->resamplefd, SRC_RESAMPLE);
+	for (int i = 0; i < vk->nr_notify_fds; i++)
+		epoll_add(vk, vk->notify_fds[i],
+			  vk->cfg.notify == NOTIFY_IOEVENTFD_ZEROLEN ? SRC_ZEROLEN : (uint32_t)i);
+	r = pthread_create(&vk->iothread, NULL, iothread_main, vk);
+	errno = r;
+	TEST_ASSERT(!r, "pthread_create iothread");
+	vk->iothread_running = true;
+	if (vk->cfg.iothread_cpu >= 0) {
+		cpu_set_t set;
+
+		CPU_ZERO(&set);
+		CPU_SET(vk->cfg.iothread_cpu, &set);
+		vk->pinned = !pthread_setaffinity_np(vk->iothread, sizeof(set), &set);
+	}
+}
+
+void virtio_kvm_destroy(struct virtio_kvm *vk)
+{
+	if (!vk)
+		return;
+	if (vk->iothread_running) {
+		signal_fd(vk->stop_fd);
+		pthread_join(vk->iothread, NULL);
+	}
+	for (int i = 0; i < vk->nr_notify_fds; i++) {
+		struct ioeventfd_spec s = notify_spec(vk, (uint16_t)i);
+
+		__vm_ioeventfd(vk->vm, vk->notify_fds[i], &s, true);
+		close(vk->notify_fds[i]);
+	}
+	if (vk->irqfd >= 0) {
+		__vm_irqfd(vk->vm, vk->irqfd, vk->cfg.gsi, vk->resamplefd, true);
+		close(vk->irqfd);
+	}
+	if (vk->resamplefd >= 0)
+		close(vk->resamplefd);
+	if (vk->stop_fd >= 0)
+		close(vk->stop_fd);
+	if (vk->epoll_fd >= 0)
+		close(vk->epoll_fd);
+	if (vk->dev)
+		bus_unregister(vk->vm, BUS_MMIO, vk->cfg.base);
+	free(vk);
+}
+
+void virtio_kvm_get_counters(struct virtio_kvm *vk, struct virtio_kvm_counters *out)
+{
+	out->iothread_wakeups = atomic_load(&vk->iothread_wakeups);
+	out->iothread_notifies = atomic_load(&vk->iothread_notifies);
+	out->eventfd_kicks = atomic_load(&vk->eventfd_kicks);
+	out->irq_signals = atomic_load(&vk->irq_signals);
+	out->resamples = atomic_load(&vk->resamples);
+	out->irq_reraises = atomic_load(&vk->irq_reraises);
+}
+
+uint64_t virtio_kvm_iothread_cpu_ns(struct virtio_kvm *vk)
+{
+	clockid_t cid;
+	struct timespec ts;
+
+	if (!vk->iothread_running || pthread_getcpuclockid(vk->iothread, &cid) ||
+	    clock_gettime(cid, &ts))
+		return 0;
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+bool virtio_kvm_iothread_pinned(struct virtio_kvm *vk)
+{
+	return vk->pinned;
+}
