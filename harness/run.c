@@ -147,11 +147,15 @@ void vcpu_set_watchdog_ms(struct kvm_vcpu *vcpu, unsigned int ms)
 static void fail_unclaimed(const char *space, uint64_t addr, uint32_t len, bool is_write,
 			   const uint8_t *data)
 {
+	char what[40] = "";
 	uint64_t v = 0;
 
-	memcpy(&v, data, len < 8 ? len : 8);
-	TEST_FAIL("unclaimed %s %s at 0x%" PRIx64 ", %u bytes%s0x%" PRIx64, space,
-		  is_write ? "write" : "read", addr, len, is_write ? ", data " : "", is_write ? v : 0);
+	if (is_write) {	/* a read has no data yet */
+		memcpy(&v, data, len < 8 ? len : 8);
+		snprintf(what, sizeof(what), ", data 0x%" PRIx64, v);
+	}
+	TEST_FAIL("unclaimed %s %s at 0x%" PRIx64 ", %u bytes%s", space,
+		  is_write ? "write" : "read", addr, len, what);
 }
 
 static void handle_io(struct kvm_vcpu *vcpu)
