@@ -105,7 +105,8 @@ int results_set_latency(struct results_table *t, const struct stats_summary *tic
 /*
  * summary.csv: one row for cfg x metric from the per-repetition values of
  * that metric (the median over reps with its 95% CI, see stats.h). This is
- * the only place summary rows are computed.
+ * the only place summary rows are computed. unit: "ns" for *_ns metrics
+ * (including *_ns_per_req), "1/s" for *_per_s.
  */
 int results_add_summary(struct results_table *summary, const struct results_config *cfg,
 			const char *metric, const char *unit, const double *per_rep, size_t reps);

@@ -1,0 +1,253 @@
+#!/usr/bin/env python3
+"""Write report.md for one mmiobench results directory.
+
+  report.py RESULTS_DIR [--no-plots]
+
+The report names the platform (meta.json), gives the key tables from
+summary.csv (median over repetitions with its 95% CI), embeds the plots,
+shows the cross-check state from samples.csv, and says plainly what could not
+be measured and why (meta.json `skipped`, `cut_short`, crosscheck FAIL rows,
+too few repetitions for a 95% CI). Plots come from plots.json when plot.py
+already ran; otherwise report.py draws them (unless --no-plots).
+Exit 2 when the directory lacks summary.csv; anything else missing is said
+in the report.
+"""
+import argparse
+import json
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import mmiores  # noqa: E402
+
+
+def fmt(v, unit=""):
+    if v is None:
+        return "—"
+    if unit == " ns" and abs(v) >= 1e4:
+        return f"{v / 1e3:.3g} µs"
+    if abs(v) >= 1e6:
+        s = f"{v / 1e6:.3g} M"
+    elif abs(v) >= 1e4:
+        s = f"{v / 1e3:.3g} k"
+    elif abs(v) >= 100:
+        s = f"{v:.0f}"
+    else:
+        s = f"{v:.3g}"
+    return s + unit
+
+
+def fmt_ci(row, unit=""):
+    """'median [lo, hi]' from a summary row."""
+    med, lo, hi = (mmiores.to_float(row[c]) for c in ("median", "ci95_lo", "ci95_hi"))
+    if med is None:
+        return "—"
+    if lo is None or hi is None:
+        return fmt(med, unit)
+    return f"{fmt(med, unit)} [{fmt(lo, unit)}, {fmt(hi, unit)}]"
+
+
+def md_table(header, rows):
+    out = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    out += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
+    return out + [""]
+
+
+def platform_section(meta):
+    p = meta.get("platform") or {}
+    out = ["## Platform", ""]
+    if not meta:
+        return out + ["**meta.json is missing or unreadable: the platform is unknown, so "
+                      "these numbers cannot be placed.**", ""]
+    rows = [("hypervisor", p.get("hypervisor", "?")), ("nested", p.get("nested", "?")),
+            ("CPU", p.get("cpu_model", "?")), ("kernel", p.get("kernel", "?")),
+            ("TSC", f"{p['tsc_khz'] / 1000:.1f} MHz (KVM_GET_TSC_KHZ)" if isinstance(
+                p.get("tsc_khz"), (int, float)) else "?")]
+    for k, v in sorted((p.get("kvm_params") or {}).items()):
+        rows.append((f"kvm param {k}", v))
+    for k, v in sorted((meta.get("placement") or {}).items()):
+        rows.append((f"placement {k}", v))
+    rows.append(("CPLs measured", ", ".join(str(c) for c in meta.get("cpls", [])) or "?"))
+    out += md_table(["", "value"], rows)
+    hv = str(p.get("hypervisor", "")).upper()
+    if hv == "PVM" or p.get("nested"):
+        out += ["Absolute numbers from this host say nothing about a VMX/SVM host "
+                f"({'PVM: a software hypervisor' if hv == 'PVM' else 'nested virtualization'}); "
+                "compare ratios across hosts, absolute numbers only on one host.", ""]
+    if meta.get("synthetic"):
+        out += ["**SYNTHETIC DATA (test fixture): not a measurement.**", ""]
+    return out
+
+
+def missing_section(meta, samples, summary):
+    out = ["## What could not be measured", ""]
+    items = []
+    for s in meta.get("skipped") or []:
+        items.append(f"- skipped {s.get('scenario', '?')}/{s.get('kind', '?')}: "
+                     f"{s.get('reason', 'no reason given')}")
+    if meta.get("cut_short"):
+        items.append(f"- **the run was cut short**: {meta['cut_short']}; configurations after "
+                     "that point are absent")
+    fails = [r for r in samples if r.get("crosscheck") == "FAIL"]
+    for r in fails:
+        items.append(f"- **cross-check FAILED** for {r['scenario']}/"
+                     f"{mmiores.config_label(mmiores.config_key(r))} rep {r['rep']}: "
+                     f"KVM counted exits={r['kvm_exits'] or '?'}, mmio={r['kvm_mmio_exits'] or '?'}, "
+                     f"io={r['kvm_io_exits'] or '?'}, irq={r['kvm_irq_injections'] or '?'}; device "
+                     f"notifies={r['device_notifies'] or '?'}, irqs={r['device_irqs'] or '?'}. "
+                     "The numbers of this configuration are suspect (a measurement bug, not noise).")
+    few = sorted({int(r["reps"]) for r in summary if r["reps"].isdigit() and int(r["reps"]) < 6})
+    if few:
+        items.append(f"- configurations with {', '.join(map(str, few))} repetition(s): fewer "
+                     "than 6, so no 95% CI of the median exists; the bracket is [min, max] of "
+                     "the repetitions (covers 1 - 2^(1-n) only)")
+    if not meta:
+        items.append("- meta.json missing: skipped scenarios and early stops are unknown")
+    return out + (items or ["Nothing: every planned configuration was measured."]) + [""]
+
+
+def latency_table(summary, scenario, preferred):
+    by_key = {}
+    for r in summary:
+        if r["scenario"] == scenario:
+            by_key.setdefault(mmiores.config_key(r), {})[r["metric"]] = r
+    if not by_key:
+        return [f"No {scenario} rows.", ""]
+    keys = sorted(by_key, key=lambda k: (preferred.index(k[1]) if k[1] in preferred
+                                         else len(preferred), k))
+    rows = []
+    for k in keys:
+        m = by_key[k]
+        rows.append((mmiores.config_label(k),
+                     fmt_ci(m["p50_ns"], " ns") if "p50_ns" in m else "—",
+                     fmt_ci(m["p99_ns"], " ns") if "p99_ns" in m else "—",
+                     fmt_ci(m["net_p50_ns"], " ns") if "net_p50_ns" in m else "—",
+                     next(iter(m.values()))["reps"]))
+    return md_table(["configuration", "p50 [95% CI]", "p99 [95% CI]",
+                     "p50 net of floor [95% CI]", "reps"], rows)
+
+
+def notify_tables(summary):
+    rows = [r for r in summary if r["scenario"] == "notify"]
+    if not rows:
+        return ["No notify rows.", ""]
+    out = []
+    sizes = sorted({int(r["queue_size"]) for r in rows if r["queue_size"].isdigit()})
+    for metric, title, unit in (("requests_per_s", "Requests/s", "/s"),
+                                ("vcpu_cpu_ns_per_req", "vCPU-thread CPU ns per request", ""),
+                                ("iothread_cpu_ns_per_req", "iothread CPU ns per request", "")):
+        lines = {}
+        for r in rows:
+            if r["metric"] != metric:
+                continue
+            label = mmiores.config_label(mmiores.config_key(r), skip=("scenario", "kind",
+                                                                      "queue_size"))
+            lines.setdefault(label, {})[r["queue_size"]] = fmt_ci(r)
+        if not lines:
+            continue
+        out += [f"{title} by queue size (median [95% CI]):", ""]
+        out += md_table(["configuration"] + [str(s) for s in sizes],
+                        [[lbl] + [cells.get(str(s), "—") for s in sizes]
+                         for lbl, cells in sorted(lines.items())])
+    return out
+
+
+def crosscheck_section(samples):
+    counts = {}
+    for r in samples:
+        counts.setdefault(r["scenario"], {}).setdefault(r.get("crosscheck") or "(empty)", 0)
+        counts[r["scenario"]][r.get("crosscheck") or "(empty)"] += 1
+    if not counts:
+        return []
+    out = ["## Cross-check against KVM's own counters", "",
+           "Per repetition the scenario compares KVM binary stats (exits, mmio/io exits, "
+           "IRQ injections) with what it did; `FAIL` means a measurement bug.", ""]
+    out += md_table(["scenario", "ok", "FAIL", "n/a", "(empty)"],
+                    [(s, c.get("ok", 0), c.get("FAIL", 0), c.get("n/a", 0), c.get("(empty)", 0))
+                     for s, c in sorted(counts.items())])
+    return out
+
+
+def plots_section(run_dir, plots):
+    out = ["## Plots", ""]
+    if plots is None:
+        return out + ["Plots were not drawn (run scripts/plot.py).", ""]
+    for p in plots:
+        if p["ok"]:
+            out += [f"### {p['title']}", "", f"![{p['title']}]({p['name']}.png) "
+                    f"([svg]({p['name']}.svg), [data]({p['name']}.dat))", ""]
+        else:
+            out.append(f"- {p['title']}: not drawn: {p['note']}")
+    return out + [""]
+
+
+def build_report(run_dir, plots):
+    run = mmiores.Run(run_dir)
+    summary = run.summary
+    meta = run.meta_or_empty()
+    try:
+        samples = run.samples
+        samples_note = None
+    except mmiores.ResultsError as e:
+        samples, samples_note = [], str(e)
+    git = meta.get("git") or {}
+    out = [f"# mmiobench report: {run.name}", ""]
+    out += [f"- date: {meta.get('date', '?')}; tool {meta.get('tool_version', '?')}; "
+            f"git {git.get('rev', '?')}{' (dirty tree)' if git.get('dirty') else ''}; "
+            f"sweep {meta.get('sweep', '?')}",
+            f"- command: `{meta.get('command_line', '?')}`", ""]
+    if samples_note:
+        out += [f"**{samples_note}**", ""]
+    out += platform_section(meta)
+    out += missing_section(meta, samples, summary)
+    out += ["## Exit latency", "",
+            "Guest-observed round trip of one access, median over repetitions of each "
+            "repetition's percentile; 'net' subtracts the empty loop of the same shape and CPL.",
+            ""]
+    out += latency_table(summary, "exit", mmiores.EXIT_KINDS)
+    out += ["## IRQ injection cost by stage", ""]
+    out += latency_table(summary, "irq", mmiores.IRQ_KINDS)
+    out += ["## Notification throughput", ""]
+    out += notify_tables(summary)
+    out += crosscheck_section(samples)
+    out += plots_section(run_dir, plots)
+    out += ["## Method", "",
+            "- Each repetition runs in a fresh VM; percentiles per repetition use linear "
+            "interpolation (numpy's default); the table shows the median over repetitions "
+            "with a distribution-free 95% CI from order statistics (results/README.md).",
+            "- Latencies are TSC ticks converted with KVM_GET_TSC_KHZ (ns = ticks * 1e6 / kHz).",
+            ""]
+    return "\n".join(out)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("results_dir")
+    ap.add_argument("--no-plots", action="store_true", help="do not draw missing plots")
+    args = ap.parse_args(argv)
+    plots_json = os.path.join(args.results_dir, "plots.json")
+    plots = None
+    try:
+        if os.path.exists(plots_json):
+            with open(plots_json, encoding="utf-8") as f:
+                plots = json.load(f)
+        elif not args.no_plots:
+            import plot
+            plots = plot.plot_all(args.results_dir)
+        text = build_report(args.results_dir, plots)
+    except mmiores.ResultsError as e:
+        print(f"report.py: {e}", file=sys.stderr)
+        return 2
+    path = os.path.join(args.results_dir, "report.md")
+    with open(path + ".tmp", "w", encoding="utf-8") as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(path + ".tmp", path)
+    print(f"report: {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,113 @@
+#!/usr/bin/env python3
+"""scripts/plot.py and scripts/report.py on SYNTHETIC result sets."""
+import contextlib
+import io
+import json
+import os
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, "..", "..", "scripts"))
+import gplot  # noqa: E402
+import ktap  # noqa: E402
+import plot  # noqa: E402
+import report  # noqa: E402
+import synth  # noqa: E402
+
+
+def quiet(fn, argv):
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        rc = fn(argv)
+    return rc, out.getvalue(), err.getvalue()
+
+
+def need_gnuplot():
+    why = gplot.unavailable()
+    if why:
+        raise ktap.Skip(why)
+
+
+def full_set_plots():
+    need_gnuplot()
+    with tempfile.TemporaryDirectory() as tmp:
+        d = synth.write_run(os.path.join(tmp, "r"), reps=5, noise=0.03)
+        rc, so, se = quiet(plot.main, [d])
+        assert rc == 0, (rc, se)
+        plots = json.load(open(os.path.join(d, "plots.json")))
+        bad = [p for p in plots if not p["ok"]]
+        assert not bad, bad
+        for name in ("exit_latency", "exit_latency_net", "cdf_exit_cpl0", "cdf_exit_cpl3",
+                     "irq_cost", "throughput_poll", "throughput_irq", "cpu_per_req_poll",
+                     "cpu_per_req_irq"):
+            for ext in (".png", ".svg", ".dat"):
+                assert os.path.getsize(os.path.join(d, name + ext)) > 100, name + ext
+        png = open(os.path.join(d, "exit_latency.png"), "rb").read(8)
+        assert png.startswith(b"\x89PNG"), png
+
+
+def absent_data_is_a_note():
+    need_gnuplot()
+    with tempfile.TemporaryDirectory() as tmp:
+        d = synth.write_run(os.path.join(tmp, "r"), drop=lambda c: c["scenario"] != "exit")
+        os.unlink(os.path.join(d, "cdf.csv"))
+        rc, so, se = quiet(plot.main, [d])
+        assert rc == 0, (rc, se)
+        plots = {p["name"]: p for p in json.load(open(os.path.join(d, "plots.json")))}
+        assert plots["exit_latency"]["ok"]
+        assert not plots["irq_cost"]["ok"] and "no irq rows" in plots["irq_cost"]["note"]
+        assert not plots["throughput"]["ok"]
+        assert "cdf.csv: missing" in plots["cdf"]["note"]
+        rc, so, se = quiet(report.main, [d])
+        assert rc == 0, (rc, se)
+        md = open(os.path.join(d, "report.md")).read()
+        assert "IRQ cost by stage: not drawn: no irq rows" in md, md[-1500:]
+
+
+def empty_summary_is_a_note():
+    with tempfile.TemporaryDirectory() as tmp:
+        d = synth.write_run(os.path.join(tmp, "r"), drop=lambda c: True)
+        rc, so, se = quiet(plot.main, [d])
+        assert rc == 0, (rc, so, se)
+        rc, so, se = quiet(report.main, [d, "--no-plots"])
+        assert rc == 0, (rc, se)
+
+
+def report_contents():
+    with tempfile.TemporaryDirectory() as tmp:
+        d = synth.write_run(os.path.join(tmp, "r"), reps=3, cut_short="SIGINT after exit scenario",
+                            skipped=[{"scenario": "exit", "kind": "vmcall",
+                                      "reason": "hangs on PVM (watchdog)"},
+                                     {"scenario": "irq", "kind": "deliver_halted",
+                                      "reason": "halt polling cannot be disabled"}],
+                            crosscheck_fail=True)
+        rc, so, se = quiet(report.main, [d])
+        assert rc == 0, (rc, se)
+        md = open(os.path.join(d, "report.md")).read()
+        for want in ("| hypervisor | PVM |", "2596.1 MHz", "skipped exit/vmcall: hangs on PVM",
+                     "skipped irq/deliver_halted: halt polling cannot be disabled",
+                     "the run was cut short**: SIGINT after exit scenario",
+                     "cross-check FAILED** for exit/mmio_write_trapped",
+                     "fewer than 6", "SYNTHETIC DATA", "| mmio_write_trapped cpl=3 |",
+                     "Requests/s by queue size", "| 16 | 256 | 4096 | 32768 |"):
+            assert want in md, want
+        if not gplot.unavailable():
+            assert "![Exit latency by kind" in md
+        assert not os.path.exists(os.path.join(d, "report.md.tmp"))
+
+
+def unusable_dir_exit_2():
+    with tempfile.TemporaryDirectory() as tmp:
+        d = synth.write_run(os.path.join(tmp, "r"))
+        os.unlink(os.path.join(d, "summary.csv"))
+        rc, _, se = quiet(plot.main, [d])
+        assert rc == 2 and "summary.csv: missing" in se, (rc, se)
+        rc, _, se = quiet(report.main, [d, "--no-plots"])
+        assert rc == 2 and "summary.csv: missing" in se, (rc, se)
+
+
+if __name__ == "__main__":
+    sys.exit(ktap.run([full_set_plots, absent_data_is_a_note, empty_summary_is_a_note,
+                       report_contents, unusable_dir_exit_2]))

@@ -1,0 +1,55 @@
+#!/usr/bin/env python3
+"""The results schema is written once per language: C (bench/results_schema.c)
+and Python (scripts/mmiores.py). They must agree, and results/README.md must
+name every column."""
+import os
+import re
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.join(HERE, "..", "..")
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(ROOT, "scripts"))
+import ktap  # noqa: E402
+import mmiores  # noqa: E402
+
+
+def c_arrays():
+    src = open(os.path.join(ROOT, "bench", "results_schema.c")).read()
+    cfg = re.search(r"#define CONFIG_COLUMNS (.*?)\n\n", src, re.S).group(1)
+    cfg_cols = re.findall(r'"([a-z0-9_]+)"', cfg)
+    out = {}
+    for name in ("samples", "summary", "cdf"):
+        body = re.search(r"results_%s_columns\[\] = \{(.*?)\};" % name, src, re.S).group(1)
+        cols = []
+        for m in re.finditer(r'CONFIG_COLUMNS|"([a-z0-9_]+)"', body):
+            cols.extend(cfg_cols if m.group(0) == "CONFIG_COLUMNS" else [m.group(1)])
+        out[name] = cols
+    return out
+
+
+def c_matches_python():
+    c = c_arrays()
+    assert c["samples"] == mmiores.SAMPLES_COLUMNS, (c["samples"], mmiores.SAMPLES_COLUMNS)
+    assert c["summary"] == mmiores.SUMMARY_COLUMNS
+    assert c["cdf"] == mmiores.CDF_COLUMNS
+
+
+def readme_names_every_column():
+    text = open(os.path.join(ROOT, "results", "README.md")).read()
+    for col in set(mmiores.SAMPLES_COLUMNS + mmiores.SUMMARY_COLUMNS + mmiores.CDF_COLUMNS):
+        assert f"`{col}`" in text, col
+    for kind in mmiores.EXIT_KINDS + mmiores.IRQ_KINDS:
+        assert f"`{kind}`" in text, kind
+
+
+def metric_directions():
+    assert mmiores.metric_direction("p50_ns") == -1
+    assert mmiores.metric_direction("vcpu_cpu_ns_per_req") == -1
+    assert mmiores.metric_direction("requests_per_s") == +1
+    for m in mmiores.LATENCY_METRICS + mmiores.THROUGHPUT_METRICS:
+        mmiores.metric_direction(m)
+
+
+if __name__ == "__main__":
+    sys.exit(ktap.run([c_matches_python, readme_names_every_column, metric_directions]))
