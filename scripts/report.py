@@ -83,7 +83,9 @@ def missing_section(meta, samples, summary):
     out = ["## What could not be measured", ""]
     items = []
     for s in meta.get("skipped") or []:
-        items.append(f"- skipped {s.get('scenario', '?')}/{s.get('kind', '?')}: "
+        cpl = s.get("cpl")
+        at = f" at CPL {cpl}" if cpl not in (None, "", -1) else ""
+        items.append(f"- skipped {s.get('scenario', '?')}/{s.get('kind', '?')}{at}: "
                      f"{s.get('reason', 'no reason given')}")
     if meta.get("cut_short"):
         items.append(f"- **the run was cut short**: {meta['cut_short']}; configurations after "

@@ -68,6 +68,13 @@ def missing_configuration_caught():
             {"scenario": "exit", "kind": "vmcall", "reason": "test"}])
         rc, out = run([d2, "--expect", "quick"])
         assert rc == 0, out
+        # a skip for one CPL exempts only that CPL
+        d4 = synth.write_run(os.path.join(tmp, "r4"), drop=lambda c: c["kind"] == "cpuid",
+                             skipped=[{"scenario": "exit", "kind": "cpuid", "cpl": 0,
+                                       "reason": "test"},
+                                      {"scenario": "exit", "kind": "vmcall", "reason": "test"}])
+        rc, out = run([d4, "--expect", "quick"])
+        assert rc == 1 and "exit/cpuid at CPL 3" in out and "CPL 0" not in out, out
         d3 = synth.write_run(os.path.join(tmp, "r3"),
                              drop=lambda c: c["queue_size"] == "32768")
         rc, out = run([d3, "--expect", "full"])
