@@ -5,10 +5,31 @@
 guest_handler_t guest_handlers[256];
 
 void guest_route_exception(struct ex_regs *regs);
+/*
+ * PVM turns INT n from CPL3 into #UD for every n but 3 and 4 (its underlying
+ * IDT lets only those and a legacy syscall vector through), so the CPL3 halt
+ * gate (INT GUEST_HALT_VECTOR, see guest_halt_entry) is emulated here: the
+ * same flag check with interrupts off and wait, then skip the 2-byte INT.
+ */
+static bool halt_gate_from_ud(struct ex_regs *regs)
+{
+	const volatile uint8_t *insn = (const volatile uint8_t *)regs->rip;
+
+	if (regs->vector != 6 || (regs->cs & 3) != 3 || insn[0] != 0xcd || insn[1] != GUEST_HALT_VECTOR)
+		return false;
+	if (!*(const volatile uint32_t *)regs->rdi)
+		safe_halt();
+	cli();
+	regs->rip += 2;
+	return true;
+}
+
 void guest_route_exception(struct ex_regs *regs)
 {
 	guest_handler_t h = guest_handlers[regs->vector & 0xff];
 
+	if (halt_gate_from_ud(regs))
+		return;
 	if (h) {
 		h(regs);
 		return;
