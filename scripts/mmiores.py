@@ -91,7 +91,28 @@ def read_meta(run_dir):
         raise ResultsError(f"{path}: not valid JSON: {e}") from None
     if not isinstance(meta, dict):
         raise ResultsError(f"{path}: not a JSON object")
-    return meta
+    return normalize_meta(meta)
+
+
+def normalize_meta(meta):
+    """Adds the canonical keys the scripts read (results/README.md) from the
+    names bench/runner.c writes, keeping every original key."""
+    m = dict(meta)
+    opts = m.get("options") if isinstance(m.get("options"), dict) else {}
+    m.setdefault("tool_version", m.get("version"))
+    m.setdefault("date", m.get("date_utc"))
+    if not isinstance(m.get("git"), dict):
+        m["git"] = {"rev": m.get("git_rev"), "dirty": m.get("git_dirty")}
+    if "cpls" not in m and isinstance(opts.get("cpl"), list):
+        m["cpls"] = opts["cpl"]
+    if "sweep" not in m and "quick" in opts:
+        m["sweep"] = "quick" if opts["quick"] else "full"
+    plat = dict(m.get("platform") or {})
+    plat.setdefault("kernel", plat.get("kernel_release"))
+    if "kvm_params" not in plat and isinstance(plat.get("params"), dict):
+        plat["kvm_params"] = plat["params"]
+    m["platform"] = plat
+    return m
 
 
 def config_key(row):

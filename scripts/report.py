@@ -63,6 +63,12 @@ def platform_section(meta):
             ("CPU", p.get("cpu_model", "?")), ("kernel", p.get("kernel", "?")),
             ("TSC", f"{p['tsc_khz'] / 1000:.1f} MHz (KVM_GET_TSC_KHZ)" if isinstance(
                 p.get("tsc_khz"), (int, float)) else "?")]
+    for key, label in (("kvm_module", "KVM module"), ("microcode", "microcode"),
+                       ("kernel_version", "kernel build"), ("online_cpus", "online CPUs"),
+                       ("numa_nodes", "NUMA nodes"), ("smt_active", "SMT active"),
+                       ("governor", "cpufreq governor")):
+        if p.get(key) not in (None, ""):
+            rows.append((label, p[key]))
     for k, v in sorted((p.get("kvm_params") or {}).items()):
         rows.append((f"kvm param {k}", v))
     for k, v in sorted((meta.get("placement") or {}).items()):

@@ -137,12 +137,19 @@ def write_run(run_dir, factor=lambda cfg, metric: 1.0, noise=0.01, seed=0, reps=
             w.writeheader()
             for r in rows:
                 w.writerow({c: r.get(c, "") for c in cols})
-    meta = {"synthetic": True, "tool_version": "test", "date": "2026-11-22T03:15:00Z",
-            "command_line": "synthetic", "git": {"rev": "0000000", "dirty": False},
-            "platform": platform or PLATFORM, "cpls": [0, 3],
-            "placement": {"vcpu_cpu": 0, "iothread_cpu": 1, "numa_node": 0},
-            "skipped": skipped,
-            "cut_short": cut_short, "sweep": "quick" if quick else "full"}
+    # The key names bench/runner.c writes (results/README.md, meta.json).
+    plat = dict(platform or PLATFORM)
+    plat["kernel_release"] = plat.pop("kernel", "6.18.44")
+    plat["params"] = {f"kvm.{k}": v for k, v in plat.pop("kvm_params", {}).items()}
+    meta = {"synthetic": True, "tool": "mmiobench", "version": "test",
+            "git_rev": "0000000", "git_dirty": False, "command_line": "synthetic",
+            "date_utc": "2026-11-22T03:15:00Z", "complete": cut_short is None,
+            "platform": plat,
+            "options": {"reps": reps, "quick": quick, "cpl": [0, 3]},
+            "placement": {"vcpu_cpu": 0, "vcpu_pinned": True, "iothread_cpu": 1,
+                          "numa_node": 0},
+            "skipped": skipped, "cut_short": cut_short,
+            "crosscheck_failures": 1 if crosscheck_fail else 0}
     with open(os.path.join(run_dir, "meta.json"), "w", encoding="utf-8") as f:
         json.dump(meta, f, indent=2)
     return run_dir
