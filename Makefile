@@ -67,6 +67,14 @@ $(BUILD)/%.o: %.c $(wildcard include/*.h harness/*.h bench/*.h tests/*.h) | $(BU
 	@echo "  CC $<"
 	$(Q)mkdir -p $(dir $@) && $(CC) $(HOST_CFLAGS) -c $< -o $@
 
+# The revision goes into every build of bench/version.o, so results name it.
+GIT_REV := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo nogit)
+GIT_DIRTY := $(shell git status --porcelain --untracked-files=no 2>/dev/null | grep -q . && echo 1 || echo 0)
+$(BUILD)/bench/version.o: HOST_CFLAGS += -DMMIOBENCH_GIT_REV='"$(GIT_REV)"' -DMMIOBENCH_GIT_DIRTY=$(GIT_DIRTY)
+$(BUILD)/bench/version.o: FORCE
+.PHONY: FORCE
+FORCE:
+
 $(BUILD)/libguest.a: $(GUEST_OBJS)
 	$(Q)rm -f $@ && ar rcs $@ $^
 $(BUILD)/libharness.a: $(HARNESS_OBJS)

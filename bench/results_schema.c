@@ -4,6 +4,7 @@
 #include <math.h>
 
 #include "results.h"
+#include "results_int.h"
 
 #define CONFIG_COLUMNS "scenario", "kind", "cpl", "notify", "irq", "queue_size", \
 	"batch", "event_idx", "completion", "halt_poll"
@@ -115,10 +116,12 @@ int results_add_summary(struct results_table *summary, const struct results_conf
 int results_add_cdf(struct results_table *cdf, const struct results_config *cfg, int rep,
 		    const uint64_t *sorted_ticks, size_t n, uint32_t tsc_khz)
 {
+	struct results_table_mark mark;
 	int ret = 0;
 
 	if (n == 0)
 		return -EINVAL;
+	results_table_mark_get(cdf, &mark);
 	for (size_t i = 0; i < stats_cdf_nquantiles && !ret; i++) {
 		double q = stats_cdf_quantiles[i];
 
@@ -134,7 +137,7 @@ int results_add_cdf(struct results_table *cdf, const struct results_config *cfg,
 			ret = results_row_end_noflush(cdf);
 	}
 	if (ret) {
-		results_row_discard(cdf);
+		results_table_rollback(cdf, &mark);	/* all quantiles of a rep, or none */
 		return ret;
 	}
 	/* One rewrite for the whole block keeps cdf.csv cost linear per rep. */

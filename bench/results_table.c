@@ -225,3 +225,20 @@ size_t results_table_rows(const struct results_table *t)
 {
 	return t->rows;
 }
+
+void results_table_mark_get(const struct results_table *t, struct results_table_mark *m)
+{
+	m->len = t->len;
+	m->rows = t->rows;
+}
+
+void results_table_rollback(struct results_table *t, const struct results_table_mark *m)
+{
+	if (m->len <= t->len) {
+		t->len = m->len;
+		if (t->text)
+			t->text[t->len] = '\0';
+		t->rows = m->rows;
+	}
+	results_row_discard(t);
+}

@@ -73,7 +73,7 @@ void vcpu_dump(struct kvm_vcpu *vcpu)
 }
 
 /* Everything about an exit the library does not serve, in one line. */
-static void describe_exit(struct kvm_vcpu *vcpu, char *buf, size_t len)
+void vcpu_describe_exit(struct kvm_vcpu *vcpu, char *buf, size_t len)
 {
 	struct kvm_run *run = vcpu->run;
 	int n = snprintf(buf, len, "unexpected exit %s (%u)", exit_reason_str(run->exit_reason),
@@ -109,7 +109,7 @@ uint32_t __vcpu_run_ucall(struct kvm_vcpu *vcpu, struct ucall *uc)
 		vcpu_dump(vcpu);
 		TEST_FAIL("watchdog: the guest ran %u ms without a ucall", vcpu->watchdog_ms);
 	case VCPU_STOP_EXIT:
-		describe_exit(vcpu, msg, sizeof(msg));
+		vcpu_describe_exit(vcpu, msg, sizeof(msg));
 		vcpu_dump(vcpu);
 		TEST_FAIL("%s", msg);
 	}

@@ -145,6 +145,8 @@ uint32_t __vcpu_run_ucall(struct kvm_vcpu *vcpu, struct ucall *uc);
 const char *exit_reason_str(uint32_t reason);
 void vcpu_describe_ucall(struct kvm_vcpu *vcpu, const struct ucall *uc, char *buf, size_t len);
 void vcpu_dump(struct kvm_vcpu *vcpu);	/* registers, as KTAP diagnostics */
+/* One line about the exit in vcpu->run (reason, suberror, instruction bytes). */
+void vcpu_describe_exit(struct kvm_vcpu *vcpu, char *buf, size_t len);
 /* Async-signal-safe: makes the running (or next) vcpu_run() return
  * VCPU_STOP_REQUESTED, e.g. from a SIGINT handler. Sticky until cleared. */
 void vcpu_request_stop(void);

@@ -1,0 +1,338 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Scenario "exit": the guest-observed round trip of one access, by kind,
+ * the family kvm-unit-tests x86/vmexit reports. Per-iteration samples from
+ * fenced TSC reads in the guest; the empty loop of the same shape at the same
+ * CPL is the floor, reported and subtracted. For trapped kinds the host also
+ * records its own share (KVM_RUN return to re-entry). Each repetition is a
+ * fresh VM; KVM's binary stats cross-check that each access took the exit
+ * path the kind claims.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <linux/virtio_mmio.h>
+
+#include "bench.h"
+#include "guest.h"
+#include "guest_bench.h"
+#include "guest_run.h"
+#include "stats.h"
+
+GUEST_CODE static void exit_guest_main(timed_loop_fn loop, uint64_t addr, uint64_t value,
+				       uint64_t warmup, uint64_t n, uint64_t *out)
+{
+	if (warmup)
+		loop(addr, value, warmup, out);
+	loop(addr, value, n, out);
+	GUEST_DONE();
+}
+
+enum exit_path { PATH_NONE, PATH_USER_MMIO, PATH_USER_PIO, PATH_KERNEL_IOEVENTFD, PATH_KERNEL_EXIT };
+
+struct exit_kind {
+	const char *name;
+	timed_loop_fn loop;
+	uint64_t addr, value;
+	bool virtio;			/* needs the virtio device at VIRTIO_MMIO_BASE */
+	enum virtio_notify_mode notify;
+	int pio;			/* 1: trapped port, 2: port with an ioeventfd */
+	enum exit_path path;
+};
+
+#define QNOTIFY (VIRTIO_MMIO_BASE + VIRTIO_MMIO_QUEUE_NOTIFY)
+#define PIO_IOEVENTFD_PORT (TEST_PIO_PORT + 0x10)
+
+static void pio_sink(void *opaque, uint64_t off, uint8_t *data, uint32_t len, bool is_write)
+{
+	(void)opaque;
+	(void)off;
+	if (!is_write)
+		memset(data, 0, len);
+}
+
+static bool host_is_amd(const struct bench_ctx *c)
+{
+	return !strcmp(c->plat.cpu_vendor, "AuthenticAMD") || !strcmp(c->plat.cpu_vendor, "HygonGenuine");
+}
+
+static int exit_kinds(const struct bench_ctx *c, struct exit_kind *k)
+{
+	int n = 0;
+
+	k[n++] = (struct exit_kind){ "empty_loop", timed_empty, 0, 0, false, 0, 0, PATH_NONE };
+	k[n++] = (struct exit_kind){ "mmio_write_trapped", timed_mmio_write32, QNOTIFY, 0, true,
+				     NOTIFY_TRAPPED, 0, PATH_USER_MMIO };
+	k[n++] = (struct exit_kind){ "mmio_read_config", timed_mmio_read32,
+				     VIRTIO_MMIO_BASE + VIRTIO_MMIO_CONFIG, 0, true, NOTIFY_TRAPPED, 0,
+				     PATH_USER_MMIO };
+	k[n++] = (struct exit_kind){ "mmio_read_isr", timed_mmio_read32,
+				     VIRTIO_MMIO_BASE + VIRTIO_MMIO_INTERRUPT_STATUS, 0, true,
+				     NOTIFY_TRAPPED, 0, PATH_USER_MMIO };
+	k[n++] = (struct exit_kind){ "mmio_ioeventfd_datamatch", timed_mmio_write32, QNOTIFY, 0, true,
+				     NOTIFY_IOEVENTFD, 0, PATH_KERNEL_IOEVENTFD };
+	k[n++] = (struct exit_kind){ "mmio_ioeventfd_zerolen", timed_mmio_write32, QNOTIFY, 0, true,
+				     NOTIFY_IOEVENTFD_ZEROLEN, 0, PATH_KERNEL_IOEVENTFD };
+	k[n++] = (struct exit_kind){ "pio_trapped", timed_pio_out32, TEST_PIO_PORT, 0, false, 0, 1,
+				     PATH_USER_PIO };
+	k[n++] = (struct exit_kind){ "pio_ioeventfd", timed_pio_out32, PIO_IOEVENTFD_PORT, 0, false, 0,
+				     2, PATH_KERNEL_IOEVENTFD };
+	k[n++] = (struct exit_kind){ "cpuid", timed_cpuid, 0, 0, false, 0, 0, PATH_KERNEL_EXIT };
+	k[n++] = (struct exit_kind){ "vmcall", host_is_amd(c) ? timed_vmmcall : timed_vmcall,
+				     0x7fffffff, 0, false, 0, 0, PATH_KERNEL_EXIT };
+	return n;
+}
+
+struct rep_result {
+	uint64_t *samples;	/* host copy, n entries */
+	uint64_t n;
+	uint32_t *user_ticks;
+	uint64_t user_n;
+	int64_t d_exits, d_mmio, d_io;
+	uint64_t d_notifies;
+};
+
+static int64_t stat_delta(int64_t before, int64_t after)
+{
+	return before < 0 || after < 0 ? -1 : after - before;
+}
+
+/* One fresh VM, one run of the kind. */
+static enum guest_outcome run_once(struct bench_ctx *c, const struct exit_kind *k, int cpl,
+				   uint64_t warmup, uint64_t n, unsigned int watchdog_ms,
+				   struct rep_result *res, char *why, size_t why_len)
+{
+	struct kvm_vcpu *vcpu;
+	uint64_t ram = GUEST_RAM_DEFAULT_BYTES + ((n > warmup ? n : warmup) * 8 + (2 << 20));
+	struct kvm_vm *vm;
+	struct bench_dev *dev = NULL;
+	struct virtio_mmio_stats ds0 = { 0 }, ds1 = { 0 };
+	int efd = -1;
+	int64_t e0, m0, i0;
+	uint64_t out_gpa;
+	enum guest_outcome o;
+
+	ram = (ram + GUEST_LARGE_PAGE_SIZE - 1) & ~(GUEST_LARGE_PAGE_SIZE - 1);
+	vm = bench_vm_create(c, &vcpu, ram);
+	vcpu_set_watchdog_ms(vcpu, watchdog_ms);
+	if (k->virtio) {
+		dev = bench_dev_attach(c, vm, k->notify, IRQ_METHOD_IRQFD, 256);
+		virtio_mmio__get_stats(bench_dev_mmio(dev), &ds0);
+	}
+	if (k->pio == 1)
+		TEST_ASSERT(!bus_register(vm, BUS_PIO, TEST_PIO_PORT, 4, pio_sink, NULL), "bus_register");
+	if (k->pio == 2) {
+		struct ioeventfd_spec s = { .addr = PIO_IOEVENTFD_PORT, .len = 4, .pio = true };
+
+		efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		TEST_ASSERT(efd >= 0, "eventfd");
+		vm_ioeventfd(vm, efd, &s);
+	}
+	out_gpa = vm_alloc(vm, (n > warmup ? n : warmup) * 8, 0);
+	if (k->path == PATH_USER_MMIO || k->path == PATH_USER_PIO) {
+		res->user_ticks = calloc(warmup + n + 16, sizeof(uint32_t));
+		TEST_ASSERT(res->user_ticks, "calloc");
+		vcpu->user_ticks = res->user_ticks;
+		vcpu->user_ticks_cap = warmup + n + 16;
+	}
+	e0 = vcpu_stat(vcpu, "exits");
+	m0 = vcpu_stat(vcpu, "mmio_exits");
+	i0 = vcpu_stat(vcpu, "io_exits");
+	vcpu_set_entry(vcpu, exit_guest_main, (unsigned int)cpl, 6, (uint64_t)(uintptr_t)k->loop,
+		       k->addr, k->value, warmup, n, out_gpa);
+	o = bench_guest_run(vcpu, why, why_len, NULL, NULL);
+	res->d_exits = stat_delta(e0, vcpu_stat(vcpu, "exits"));
+	res->d_mmio = stat_delta(m0, vcpu_stat(vcpu, "mmio_exits"));
+	res->d_io = stat_delta(i0, vcpu_stat(vcpu, "io_exits"));
+	if (dev) {
+		virtio_mmio__get_stats(bench_dev_mmio(dev), &ds1);
+		res->d_notifies = ds1.notifies - ds0.notifies;
+	}
+	if (o == GUEST_OK) {
+		res->n = n;
+		res->samples = malloc(n * sizeof(uint64_t));
+		TEST_ASSERT(res->samples, "malloc");
+		memcpy(res->samples, addr_gpa2hva(vm, out_gpa), n * sizeof(uint64_t));
+		/* The first warmup exits belong to the warm-up loop. */
+		res->user_n = vcpu->user_ticks_n > warmup ? vcpu->user_ticks_n - warmup : 0;
+		if (res->user_n > n)
+			res->user_n = n;
+		if (res->user_n)
+			memmove(res->user_ticks, res->user_ticks + warmup, res->user_n * sizeof(uint32_t));
+	}
+	vcpu->user_ticks = NULL;
+	bench_dev_detach(dev);
+	if (efd >= 0)
+		close(efd);
+	kvm_vm_free(vm);
+	return o;
+}
+
+/* Did every access take the path the kind claims? "About N": the DONE
+ * ucall and host interrupts add a few exits, hence the slack. */
+static void crosscheck(struct bench_ctx *c, const struct exit_kind *k, int cpl, uint64_t total,
+		       const struct rep_result *r)
+{
+	const int64_t slack = 8 + (int64_t)total / 50, t = (int64_t)total;
+
+	switch (k->path) {
+	case PATH_USER_MMIO:
+		if (r->d_mmio < 0)
+			break;
+		bench_crosscheck(c, r->d_mmio >= t && r->d_mmio <= t + slack &&
+				 (k->pio || strcmp(k->name, "mmio_write_trapped") || r->d_notifies == total),
+				 "%s: %llu accesses, KVM counted %lld MMIO exits, device %llu notifies",
+				 k->name, (unsigned long long)total, (long long)r->d_mmio,
+				 (unsigned long long)r->d_notifies);
+		return;
+	case PATH_USER_PIO: {
+		/* Some kernels (PVM here) leave io_exits at 0 for port I/O that
+		 * reaches userspace; the total exit count still sees them. */
+		int64_t seen = r->d_io > 0 ? r->d_io : r->d_exits;
+
+		if (seen < 0)
+			break;
+		if (r->d_io == 0)
+			bench_note(c, "exit/%s CPL%d: KVM's io_exits stayed 0 for %llu port writes that "
+				   "reached userspace; cross-checked against the exits counter instead",
+				   k->name, cpl, (unsigned long long)total);
+		bench_crosscheck(c, seen >= t && seen <= t + slack,
+				 "%s: %llu accesses, KVM counted %lld %s", k->name, (unsigned long long)total,
+				 (long long)seen, r->d_io > 0 ? "I/O exits" : "exits");
+		return;
+	}
+	case PATH_KERNEL_IOEVENTFD:
+	case PATH_KERNEL_EXIT:
+	case PATH_NONE:
+		if (r->d_mmio < 0 || r->d_io < 0)
+			break;
+		if (k->path != PATH_NONE && r->d_exits >= 0 && r->d_exits < t / 2)
+			bench_note(c, "exit/%s CPL%d: KVM's exits counter saw under half as many exits as "
+				   "accesses: this platform handles the access without a counted exit%s, so "
+				   "the figure is its cost seen by the guest, not an exit's", k->name, cpl,
+				   !strcmp(c->plat.hypervisor, "PVM") ? (cpl ? " (PVM runs CPL3 natively)" :
+				   " (PVM interprets CPL0 code and serves it inside the emulator)") : "");
+		/* Nothing but the final ucall may reach userspace. */
+		bench_crosscheck(c, r->d_mmio + r->d_io <= 4,
+				 "%s: %llu accesses, KVM counted %lld MMIO and %lld I/O exits to userspace (expected about none)",
+				 k->name, (unsigned long long)total, (long long)r->d_mmio, (long long)r->d_io);
+		return;
+	}
+	results_set(c->samples, "crosscheck", "n/a");
+}
+
+static void write_row(struct bench_ctx *c, const struct results_config *cfg, unsigned int rep,
+		      struct rep_result *r, const struct exit_kind *k, double floor_p50_ticks,
+		      uint64_t total, struct stats_summary *sum)
+{
+	stats_summarize_u64(r->samples, r->n, sum);
+	results_set_config(c->samples, cfg);
+	results_set_u64(c->samples, "rep", rep);
+	results_set_u64(c->samples, "samples", r->n);
+	results_set_latency(c->samples, sum, c->tsc_khz, floor_p50_ticks);
+	if (r->user_n) {
+		uint64_t *u = malloc(r->user_n * sizeof(uint64_t));
+
+		TEST_ASSERT(u, "malloc");
+		for (uint64_t i = 0; i < r->user_n; i++)
+			u[i] = r->user_ticks[i];
+		stats_sort_u64(u, r->user_n);
+		results_set_double(c->samples, "host_user_p50_ns",
+				   stats_ticks_to_ns(stats_quantile_sorted_u64(u, r->user_n, 0.5), c->tsc_khz));
+		free(u);
+	}
+	if (r->d_exits >= 0)
+		results_set_i64(c->samples, "kvm_exits", r->d_exits);
+	if (r->d_mmio >= 0)
+		results_set_i64(c->samples, "kvm_mmio_exits", r->d_mmio);
+	if (r->d_io >= 0)
+		results_set_i64(c->samples, "kvm_io_exits", r->d_io);
+	if (k->virtio)
+		results_set_u64(c->samples, "device_notifies", r->d_notifies);
+	crosscheck(c, k, cfg->cpl, total, r);
+	results_row_end(c->samples);
+	results_add_cdf(c->cdf, cfg, (int)rep, r->samples, r->n, c->tsc_khz);
+}
+
+int scenario_exit(struct bench_ctx *c)
+{
+	const struct bench_opts *o = c->o;
+	struct exit_kind kinds[16];
+	int nk = exit_kinds(c, kinds);
+	double floor_ticks[4] = { -1, -1, -1, -1 };
+
+	c->cur_scenario = "exit";
+	for (int ci = 0; ci < o->ncpls; ci++) {
+		int cpl = o->cpls[ci];
+
+		for (int ki = 0; ki < nk; ki++) {
+			const struct exit_kind *k = &kinds[ki];
+			struct results_config cfg = RESULTS_CONFIG_NA;
+			double p50_ns[100], p99_ns[100], net_ns[100], p50_ticks[100];
+			unsigned int reps_done = 0;
+			char why[512];
+			struct rep_result probe = { 0 };
+
+			/* The floor is always measured: every other kind needs it. */
+			if (ki && !bench_kind_selected(o, k->name))
+				continue;
+			cfg.scenario = "exit";
+			cfg.kind = k->name;
+			cfg.cpl = cpl;
+			if (k->virtio)
+				cfg.notify = virtio_notify_mode_name(k->notify);
+			bench_progress(c, k->name);
+			/* A one-sample probe under a short watchdog first: a kind the
+			 * platform cannot do (a hang, a fault) is skipped with its reason. */
+			enum guest_outcome po = run_once(c, k, cpl, 0, 1, o->watchdog_ms < 3000 ? o->watchdog_ms : 3000,
+							 &probe, why, sizeof(why));
+			free(probe.samples);
+			free(probe.user_ticks);
+			if (po == GUEST_INTERRUPTED)
+				return -EINTR;
+			if (po == GUEST_FAILED) {
+				bench_skip(c, "exit", k->name, cpl, "%s", why);
+				c->configs_done++;
+				continue;
+			}
+			for (unsigned int rep = 0; rep < o->reps; rep++) {
+				struct rep_result r = { 0 };
+				struct stats_summary sum;
+				enum guest_outcome go = run_once(c, k, cpl, o->warmup, o->iterations, o->watchdog_ms,
+								 &r, why, sizeof(why));
+
+				if (go != GUEST_OK) {
+					free(r.user_ticks);
+					if (go == GUEST_INTERRUPTED)
+						return -EINTR;
+					bench_skip(c, "exit", k->name, cpl, "repetition %u: %s", rep, why);
+					break;
+				}
+				write_row(c, &cfg, rep, &r, k, ki ? floor_ticks[cpl] : -1,
+					  o->warmup + o->iterations, &sum);
+				p50_ticks[reps_done] = sum.p50;
+				p50_ns[reps_done] = stats_ticks_to_ns(sum.p50, c->tsc_khz);
+				p99_ns[reps_done] = stats_ticks_to_ns(sum.p99, c->tsc_khz);
+				net_ns[reps_done] = ki ? stats_ticks_to_ns(sum.p50 - floor_ticks[cpl], c->tsc_khz) : 0;
+				reps_done++;
+				free(r.samples);
+				free(r.user_ticks);
+			}
+			if (reps_done) {
+				results_add_summary(c->summary, &cfg, "p50_ns", "ns", p50_ns, reps_done);
+				results_add_summary(c->summary, &cfg, "p99_ns", "ns", p99_ns, reps_done);
+				if (ki)
+					results_add_summary(c->summary, &cfg, "net_p50_ns", "ns", net_ns, reps_done);
+				if (!ki) {	/* the floor: median of the run medians */
+					stats_sort_double(p50_ticks, reps_done);
+					floor_ticks[cpl] = stats_quantile_sorted_double(p50_ticks, reps_done, 0.5);
+				}
+			}
+			c->configs_done++;
+		}
+	}
+	return 0;
+}

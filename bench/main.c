@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: GPL-2.0
+/* mmiobench: the command line. See `mmiobench --help` and README.md. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bench.h"
+
+static int cmd_info(void)
+{
+	struct platform_info p;
+
+	platform_collect(&p);
+	platform_print(&p, stdout);
+	return 0;
+}
+
+static int cmd_compare(int argc, char **argv)
+{
+	const char *scripts = getenv("MMIOBENCH_SCRIPTS") ?: "scripts";
+	char path[512];
+	char **args = calloc((size_t)argc + 3, sizeof(char *));
+
+	if (!args)
+		return 2;
+	snprintf(path, sizeof(path), "%s/compare.py", scripts);
+	args[0] = "python3";
+	args[1] = path;
+	for (int i = 2; i < argc; i++)
+		args[i] = argv[i];
+	execvp("python3", args);
+	fprintf(stderr, "mmiobench: cannot run %s: %s\n", path, strerror(errno));
+	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	struct bench_opts o;
+	struct bench_ctx c;
+	const char *cmd;
+	int r = 0;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		bench_usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? 2 : 0;
+	}
+	cmd = argv[1];
+	if (!strcmp(cmd, "compare"))
+		return cmd_compare(argc, argv);
+	if (strcmp(cmd, "info") && strcmp(cmd, "exit") && strcmp(cmd, "irq") &&
+	    strcmp(cmd, "notify") && strcmp(cmd, "sweep")) {
+		fprintf(stderr, "mmiobench: unknown command '%s' (exit, irq, notify, sweep, info, compare; see --help)\n", cmd);
+		return 2;
+	}
+	bench_opts_defaults(&o);
+	optind = 2;
+	if (bench_opts_parse(&o, argc, argv) < 0)
+		return 2;
+	if (!strcmp(cmd, "info"))
+		return cmd_info();
+	if (bench_begin(&c, &o, argc, argv) < 0)
+		return 2;
+	if (!strcmp(cmd, "exit") || !strcmp(cmd, "sweep"))
+		r = scenario_exit(&c);
+	if (!r && (!strcmp(cmd, "irq") || !strcmp(cmd, "sweep")))
+		r = scenario_irq(&c);
+	if (!r && (!strcmp(cmd, "notify") || !strcmp(cmd, "sweep")))
+		r = scenario_notify(&c);
+	return bench_end(&c);
+}
