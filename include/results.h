@@ -62,8 +62,9 @@ int results_set_u64(struct results_table *t, const char *column, uint64_t v);
 int results_set_i64(struct results_table *t, const char *column, int64_t v);
 /* %.10g; NaN or infinity leaves the cell empty (not measured). */
 int results_set_double(struct results_table *t, const char *column, double v);
-/* Appends the pending row and rewrites the file (flush=true) or only
- * appends (flush=false, for a burst of rows followed by results_flush()). */
+/* Appends the pending row and rewrites the file (results_row_end) or only
+ * appends it (_noflush, for a burst of rows followed by results_flush()).
+ * If the rewrite fails the row stays in memory for the next flush. */
 int results_row_end_noflush(struct results_table *t);
 int results_row_end(struct results_table *t);
 int results_flush(struct results_table *t);

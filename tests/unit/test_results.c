@@ -247,6 +247,21 @@ static void schema_helpers(void)
 	CHECK(s && strstr(s, "\nexit,mmio_write_trapped,3,,,,,,,,0,0.5,1499.5\n"));
 	CHECK(s && strstr(s, "\nexit,mmio_write_trapped,3,,,,,,,,0,0.001,1000.999\n"));
 	free(s);
+	CHECK_EQ(results_add_cdf(cdf, &cfg, 1, ticks, 0, 2000000), -EINVAL);
+	{	/* a block that fails half-way leaves no partial rows */
+		struct results_table_mark m;
+		size_t len = cdf->len;
+
+		results_table_mark_get(cdf, &m);
+		CHECK_EQ(results_set(cdf, "rep", "9"), 0);
+		CHECK_EQ(results_row_end_noflush(cdf), 0);
+		CHECK_EQ(results_set(cdf, "rep", "half"), 0);
+		results_table_rollback(cdf, &m);
+		CHECK_EQ(cdf->len, len);
+		CHECK_EQ(results_table_rows(cdf), stats_cdf_nquantiles);
+		CHECK_EQ(results_row_end(cdf), 0);	/* pending row was dropped too */
+		CHECK_EQ(results_table_rows(cdf), stats_cdf_nquantiles + 1);
+	}
 	results_table_destroy(cdf);
 
 	CHECK_EQ(results_table_create(&smp, run, "samples.csv", results_samples_columns,
