@@ -74,6 +74,7 @@ static void test_spin(unsigned int cpl)
 	ktap_result(vcpu_run_ucall(vcpu, &uc) == UCALL_SYNC && uc.args[0] == 42 &&
 		    vcpu_run_ucall(vcpu, &uc) == UCALL_DONE,
 		    "CPL%u: the vCPU runs a new entry to completion after a watchdog stop", cpl);
+	ktap_diag("CPL%u: POSIX timers while the vCPU exists: %d", cpl, count_timers());
 	kvm_vm_free(vm);
 	fds_after = count_fds();
 	timers_after = count_timers();
