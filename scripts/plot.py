@@ -73,15 +73,15 @@ def bars(out_dir, name, title, ylabel, groups, note_if_empty):
         plots.append(f"{dat} using 1:($7=={si}?$2:NaN):2:3 with yerrorbars pt -1 lc rgb '#333333' "
                      + ("title 'p99 whisker'" if si == 0 else "notitle"))
     body = (f"set title {gplot.quote(title)}\nset ylabel {gplot.quote(ylabel)}\n"
-            f"set logscale y 10\nset grid y\nset key top left\nset bmargin 8\n"
-            f"set xtics rotate by -35 ({', '.join(xt)})\n"
+            f"set logscale y 10\nset grid y\nset key top left\nset bmargin 11\n"
+            f"set xtics rotate by -30 ({', '.join(xt)})\n"
             f"set xrange [-0.6:{len(groups) - 0.4}]\nset yrange [{low}:*]\n"
             f"plot " + ", ".join(plots))
     ok, msg = gplot.render(body, base, width=max(800, 90 * len(groups) + 200))
     return dict(name=name, title=title, ok=ok, note=None if ok else msg)
 
 
-def latency_groups(summary, scenario, preferred, values, series_field="cpl"):
+def latency_groups(summary, scenario, preferred, values, series_field="cpl", hide=()):
     """Bars for one scenario: a group per kind (+ fields that vary, except the
     series field), a bar per series value. values(medians by metric) gives
     (bar, whisker top) for one configuration."""
@@ -93,7 +93,7 @@ def latency_groups(summary, scenario, preferred, values, series_field="cpl"):
     groups = {}
     for key in sorted(medians):
         d = mmiores.config_dict(key)
-        glabel = mmiores.config_label(key, skip=("scenario", series_field))
+        glabel = mmiores.config_label(key, skip=("scenario", series_field) + tuple(hide))
         s = f"{series_field} {d[series_field]}" if d[series_field] else "-"
         bar, top = values(medians[key])
         if bar is not None:
@@ -117,13 +117,14 @@ def net_values(m):
 
 
 def plot_exit(out_dir, summary):
-    raw = latency_groups(summary, "exit", mmiores.EXIT_KINDS, raw_values)
+    # Exit kinds already name their mechanism: the notify cell would repeat it.
+    raw = latency_groups(summary, "exit", mmiores.EXIT_KINDS, raw_values, hide=("notify",))
     if not raw:
         note = "no exit-latency rows in summary.csv"
         return [dict(name="exit_latency", title="Exit latency", ok=False, note=note),
                 dict(name="exit_latency_net", title="Exit latency net of floor", ok=False,
                      note=note)]
-    net = latency_groups(summary, "exit", mmiores.EXIT_KINDS, net_values)
+    net = latency_groups(summary, "exit", mmiores.EXIT_KINDS, net_values, hide=("notify",))
     return [bars(out_dir, "exit_latency", "Exit latency by kind (p50 bar, whisker to p99)",
                  "ns (log)", raw, "no exit-latency values"),
             bars(out_dir, "exit_latency_net",

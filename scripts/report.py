@@ -24,6 +24,8 @@ import mmiores  # noqa: E402
 def fmt(v, unit=""):
     if v is None:
         return "—"
+    if unit == " ns" and abs(v) >= 1e6:
+        return f"{v / 1e6:.3g} ms"
     if unit == " ns" and abs(v) >= 1e4:
         return f"{v / 1e3:.3g} µs"
     if abs(v) >= 1e6:
@@ -114,7 +116,7 @@ def missing_section(meta, samples, summary):
     return out + (items or ["Nothing: every planned configuration was measured."]) + [""]
 
 
-def latency_table(summary, scenario, preferred):
+def latency_table(summary, scenario, preferred, hide=()):
     by_key = {}
     for r in summary:
         if r["scenario"] == scenario:
@@ -126,7 +128,7 @@ def latency_table(summary, scenario, preferred):
     rows = []
     for k in keys:
         m = by_key[k]
-        rows.append((mmiores.config_label(k),
+        rows.append((mmiores.config_label(k, skip=("scenario",) + tuple(hide)),
                      fmt_ci(m["p50_ns"], " ns") if "p50_ns" in m else "—",
                      fmt_ci(m["p99_ns"], " ns") if "p99_ns" in m else "—",
                      fmt_ci(m["net_p50_ns"], " ns") if "net_p50_ns" in m else "—",
@@ -202,7 +204,7 @@ def build_report(run_dir, plots):
     out = [f"# mmiobench report: {run.name}", ""]
     out += [f"- date: {meta.get('date', '?')}; tool {meta.get('tool_version', '?')}; "
             f"git {git.get('rev', '?')}{' (dirty tree)' if git.get('dirty') else ''}; "
-            f"sweep {meta.get('sweep', '?')}",
+            f"{'quick' if (meta.get('options') or {}).get('quick') else 'full-size'} run",
             f"- command: `{meta.get('command_line', '?')}`", ""]
     if samples_note:
         out += [f"**{samples_note}**", ""]
@@ -212,7 +214,7 @@ def build_report(run_dir, plots):
             "Guest-observed round trip of one access, median over repetitions of each "
             "repetition's percentile; 'net' subtracts the empty loop of the same shape and CPL.",
             ""]
-    out += latency_table(summary, "exit", mmiores.EXIT_KINDS)
+    out += latency_table(summary, "exit", mmiores.EXIT_KINDS, hide=("notify",))
     out += ["## IRQ injection cost by stage", ""]
     out += latency_table(summary, "irq", mmiores.IRQ_KINDS)
     out += ["## Notification throughput", ""]
