@@ -35,6 +35,8 @@ int elf_read_segments(const char *path, struct elf_segment *segs, int max)
 	if (fd < 0)
 		return -errno;
 	r = read_full(fd, &eh, sizeof(eh), 0);
+	if (r == -EIO)		/* shorter than an ELF header: not an executable */
+		r = -ENOEXEC;
 	if (r)
 		goto out;
 	r = -ENOEXEC;
