@@ -126,9 +126,9 @@ static void tdev_release(struct tdev *t, uint16_t head)
 {
 	uint16_t i = head;
 
-	for (;;) {
+	for (unsigned int steps = 0; steps < t->num; steps++) {
 		t->desc_busy[i] = 0;
-		if (!(t->desc[i].flags & VRING_DESC_F_NEXT))
+		if (!(t->desc[i].flags & VRING_DESC_F_NEXT) || t->desc[i].next >= t->num)
 			break;
 		i = t->desc[i].next;
 	}
@@ -452,7 +452,9 @@ static void run_wrap(unsigned int num, unsigned int batch, unsigned long total, 
 			tdev_push(&f.t, c.head, (uint32_t)(f.t.used_idx * 3));
 		void *cookie;
 		uint32_t len;
-		while (vring_drv_pop_used(&f.q, &cookie, &len) == 1) {
+		unsigned long got_before = got;
+		int rc;
+		while ((rc = vring_drv_pop_used(&f.q, &cookie, &len)) == 1) {
 			if ((unsigned long)cookie != got + 1 || len != (uint32_t)((uint16_t)got * 3)) {
 				CHECK_EQ((unsigned long)cookie, got + 1);
 				CHECK_EQ(len, (uint32_t)((uint16_t)got * 3));
@@ -460,6 +462,11 @@ static void run_wrap(unsigned int num, unsigned int batch, unsigned long total, 
 				return;
 			}
 			got++;
+		}
+		if (rc < 0 || got == got_before) {
+			CHECK_EQ(rc, 0);
+			CHECK(got > got_before);
+			break;
 		}
 	}
 	CHECK_EQ(got, total);
