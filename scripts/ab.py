@@ -13,6 +13,8 @@ and the verdict is taken again on all runs: a regression must survive more
 data before it fails anything.
 
 An A/A run (--a X --b X) measures the false-positive rate: it must stay clean.
+Worktrees stay in WORK for reuse; --clean removes them (after `make clean`
+deleted them by hand, `git worktree prune` forgets them).
 
 Exit status is compare.py's: 0 no regression, 1 regression, 2 unusable
 (also: a build or a benchmark run failed - that is not a verdict).
@@ -130,6 +132,9 @@ def parse_args(argv):
     ap.add_argument("--out", default=None, help="compare.md, plots, ab.log (default WORK/out-<a>-<b>)")
     ap.add_argument("--build-cmd", default=DEFAULT_BUILD, help=f"default: {DEFAULT_BUILD}")
     ap.add_argument("--bench-cmd", default=DEFAULT_BENCH, help=f"default: {DEFAULT_BENCH}")
+    ap.add_argument("--clean", action="store_true",
+                    help="remove the worktrees at the end (default: keep them, so the next "
+                         "A/B of the same commits skips the build)")
     args = ap.parse_args(argv)
     args.compare_args = extra
     if args.rounds < 1 or args.max_rounds < args.rounds:
@@ -154,8 +159,8 @@ def main(argv=None):
     with open(os.path.join(out, "ab.log"), "w", encoding="utf-8") as logf:
         log(f"A = {args.a} = {ca}", logf)
         log(f"B = {args.b} = {cb}" + ("  (A/A: same commit both sides)" if ca == cb else ""), logf)
+        wts = {}
         try:
-            wts = {}
             for side, commit in (("A", ca), ("B", cb)):
                 if commit in wts.values():
                     wts[side] = wts["A"]
@@ -182,6 +187,11 @@ def main(argv=None):
         except RuntimeError as e:
             log(f"unusable: {e}", logf)
             return 2
+        finally:
+            if args.clean:
+                for path in set(wts.values()):
+                    subprocess.run(["git", "-C", repo, "worktree", "remove", "--force", path],
+                                   capture_output=True)
         verdict = {0: "no regression", 1: "REGRESSION", 2: "unusable input"}.get(rc, f"exit {rc}")
         log(f"verdict after {done} rounds: {verdict}; report {os.path.join(out, 'compare.md')}",
             logf)

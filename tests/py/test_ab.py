@@ -78,6 +78,16 @@ def a_a_is_clean():
         rc, out = run_ab(repo, tmp, "fast", "fast", 5, 6)
         assert rc == 0, out[-3000:]
         assert "A/A" in out and "verdict after 5 rounds: no regression" in out, out[-2000:]
+        assert os.path.isdir(os.path.join(tmp, "work"))
+        with contextlib.redirect_stdout(io.StringIO()):
+            rc = ab.main(["--repo", repo, "--work", os.path.join(tmp, "work"), "--a", "fast",
+                          "--b", "fast", "--rounds", "1", "--max-rounds", "1", "--clean",
+                          "--build-cmd", "true", "--bench-cmd",
+                          f"{sys.executable} bench.py {{out}}"])
+        assert rc == 0, rc
+        wts = subprocess.run(["git", "-C", repo, "worktree", "list"], capture_output=True,
+                             text=True).stdout
+        assert "wt-" not in wts, wts
 
 
 def failing_run_is_unusable():
