@@ -27,7 +27,8 @@ Note: with n runs per side the smallest attainable two-sided p is
 
 Exit status: 0 no regression, 1 regression, 2 unusable input (missing
 files, configurations that differ between runs, different platforms in
-meta.json). With --setups the two sides may come from different platforms
+meta.json - same hypervisor, nested flag, CPU model and TSC kHz within
+0.1% -, a run cut short or with crosscheck FAIL rows). With --setups the two sides may come from different platforms
 (e.g. VMX host vs PVM host): the report then says it compares setups, not
 revisions.
 
@@ -130,14 +131,21 @@ def check_configs(runs_a, runs_b):
 
 
 def check_platforms(runs_a, runs_b):
-    ids = {}
+    """[] when every run is on the first run's platform, else one line per
+    distinct platform with its runs."""
+    groups = []	# [(identity, [side:path])]
     for side, runs in (("A", runs_a), ("B", runs_b)):
         for r, _ in runs:
             ident = mmiores.platform_identity(r.meta)
-            ids.setdefault(repr(sorted(ident.items())), []).append(f"{side}:{r.path}")
-    if len(ids) <= 1:
+            for g in groups:
+                if mmiores.same_platform(g[0], ident):
+                    g[1].append(f"{side}:{r.path}")
+                    break
+            else:
+                groups.append((ident, [f"{side}:{r.path}"]))
+    if len(groups) <= 1:
         return []
-    return [f"platform {k}: {', '.join(v)}" for k, v in ids.items()]
+    return [f"platform {sorted(g[0].items())}: {', '.join(g[1])}" for g in groups]
 
 
 def fmt_key(key_metric):
@@ -378,6 +386,16 @@ def main(argv=None):
         runs_b = load_side(args.b, "B")
     except mmiores.ResultsError as e:
         print(f"compare.py: unusable input: {e}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    try:
+        suspect = [p for r, _ in runs_a + runs_b for p in mmiores.run_problems(r)]
+    except mmiores.ResultsError as e:
+        suspect = [str(e)]
+    if suspect:
+        print("compare.py: unusable input: runs whose numbers cannot carry a verdict:",
+              file=sys.stderr)
+        for p in suspect[:20]:
+            print(f"  {p}", file=sys.stderr)
         return EXIT_UNUSABLE
     problems = check_configs(runs_a, runs_b)
     if problems:

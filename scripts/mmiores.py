@@ -142,6 +142,35 @@ def platform_identity(meta):
     return {k: p.get(k) for k in ("hypervisor", "nested", "cpu_model", "tsc_khz")}
 
 
+TSC_TOLERANCE = 0.001   # the kernel recalibrates the TSC at boot: kHz differ a little
+
+
+def same_platform(a, b):
+    """platform_identity() dicts equal, TSC frequency within TSC_TOLERANCE."""
+    for k in ("hypervisor", "nested", "cpu_model"):
+        if a.get(k) != b.get(k):
+            return False
+    ta, tb = a.get("tsc_khz"), b.get("tsc_khz")
+    if isinstance(ta, (int, float)) and isinstance(tb, (int, float)) and ta > 0:
+        return abs(ta - tb) / ta <= TSC_TOLERANCE
+    return ta == tb
+
+
+def run_problems(run):
+    """Why a run's numbers must not be used for a verdict, or []."""
+    out = []
+    meta = run.meta
+    if meta.get("cut_short"):
+        out.append(f"{run.path}: cut short: {meta['cut_short']}")
+    fails = [r for r in run.samples if r.get("crosscheck") == "FAIL"]
+    if fails:
+        r = fails[0]
+        out.append(f"{run.path}: {len(fails)} samples row(s) with crosscheck FAIL (e.g. "
+                   f"{r['scenario']}/{config_label(config_key(r))} rep {r['rep']}): the "
+                   "measurement disagrees with KVM's counters")
+    return out
+
+
 class Run:
     """One results directory, read lazily."""
 

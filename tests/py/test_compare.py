@@ -186,6 +186,26 @@ def platforms_differ_exit_2_unless_setups():
         assert rc in (0, 1) and "different setups, not revisions" in so, (rc, so[:1000])
 
 
+def tsc_recalibration_is_same_platform():
+    near = dict(synth.PLATFORM, tsc_khz=synth.PLATFORM["tsc_khz"] + 300)  # 0.01%
+    with tempfile.TemporaryDirectory() as tmp:
+        a = synth.write_side(os.path.join(tmp, "A"), "a", 5, 1)
+        b = synth.write_side(os.path.join(tmp, "B"), "b", 5, 9, platform=near)
+        rc, _, se = run_compare(["--a", *a, "--b", *b])
+        assert rc == 0, (rc, se)
+
+
+def suspect_runs_exit_2():
+    with tempfile.TemporaryDirectory() as tmp:
+        a = synth.write_side(os.path.join(tmp, "A"), "a", 5, 1)
+        b = synth.write_side(os.path.join(tmp, "B"), "b", 5, 9, crosscheck_fail=True)
+        rc, _, se = run_compare(["--a", *a, "--b", *b])
+        assert rc == 2 and "crosscheck FAIL" in se, (rc, se)
+        c = synth.write_side(os.path.join(tmp, "C"), "c", 5, 9, cut_short="SIGINT")
+        rc, _, se = run_compare(["--a", *a, "--b", *c])
+        assert rc == 2 and "cut short: SIGINT" in se, (rc, se)
+
+
 def compare_plots():
     from gplot import unavailable
     why = unavailable()
@@ -207,5 +227,6 @@ if __name__ == "__main__":
         regression_everywhere, noise_only_is_clean, improvement_reported,
         single_config_change_is_isolated, single_config_family_counts, thresholds_respected,
         too_few_runs_warns, mismatched_configs_exit_2, missing_file_exit_2,
-        platforms_differ_exit_2_unless_setups, compare_plots,
+        platforms_differ_exit_2_unless_setups, tsc_recalibration_is_same_platform,
+        suspect_runs_exit_2, compare_plots,
     ]))
