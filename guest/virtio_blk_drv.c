@@ -7,6 +7,7 @@
  * ring never needs a lock.
  */
 #include "guest_virtio.h"
+#include "guest_apic.h"
 
 #define BLK_DEFAULT_MAX_WAITS	(1ULL << 20)
 
@@ -25,6 +26,7 @@ int virtio_blk_init(struct virtio_blk_drv *b, uint64_t base, uint64_t wanted,
 	b->wait_ctx = NULL;
 	b->max_waits = BLK_DEFAULT_MAX_WAITS;
 	b->irq_count = 0;
+	b->irq_flag = 0;
 	b->completed = 0;
 
 	rc = virtio_mmio_probe(&b->mmio, base);
@@ -142,19 +144,21 @@ int virtio_blk_wait(struct virtio_blk_drv *b, struct virtio_blk_req *req)
 void virtio_blk_wait_halt(struct virtio_blk_drv *b, void *ctx)
 {
 	(void)ctx;
-	cli();
+	/* Clear first: an interrupt after this sets it again and the halt is
+	 * skipped; one before it left its used entry for enable_cb to see. */
+	b->irq_flag = 0;
 	if (vring_drv_enable_cb(&b->vq))
-		safe_halt();	/* an interrupt raised since cli wakes the hlt */
-	else
-		sti();
+		guest_halt_unless(&b->irq_flag);
 }
 
 uint32_t virtio_blk_isr(struct virtio_blk_drv *b)
 {
 	uint32_t bits = virtio_mmio_irq_ack(&b->mmio);
 
-	if (bits)
+	if (bits) {
 		b->irq_count++;
+		b->irq_flag = 1;
+	}
 	return bits;
 }
 

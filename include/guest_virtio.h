@@ -241,6 +241,7 @@ struct virtio_blk_drv {
 	void *wait_ctx;
 	uint64_t max_waits;			/* bound for virtio_blk_wait(), init: 1 << 20 */
 	volatile uint64_t irq_count;		/* bumped by virtio_blk_isr() */
+	volatile uint32_t irq_flag;		/* set by the ISR, cleared by the halt waiter */
 	uint64_t completed;			/* requests collected */
 };
 
@@ -270,13 +271,15 @@ int virtio_blk_poll(struct virtio_blk_drv *b);
  * b->max_waits times. Returns req->status (>= 0), -ETIMEDOUT or -EIO. */
 int virtio_blk_wait(struct virtio_blk_drv *b, struct virtio_blk_req *req);
 
-/* CPL0 waiter: cli, arm the interrupt, and sti;hlt unless a completion is
- * already pending (sti's shadow makes check-then-halt race-free). Needs the
- * device's GSI routed to a vector whose handler calls virtio_blk_isr(). */
+/* Interrupt waiter (CPL0 or CPL3): clears irq_flag, arms the interrupt
+ * (vring_drv_enable_cb) and, unless a completion is already pending, halts
+ * with guest_halt_unless(&irq_flag), which checks the flag with interrupts
+ * off. Needs the device's GSI routed to a vector whose handler calls
+ * virtio_blk_isr() and EOIs. Set b->wait = virtio_blk_wait_halt to use it. */
 void virtio_blk_wait_halt(struct virtio_blk_drv *b, void *ctx);
 
 /* ISR body: reads InterruptStatus, writes the bits to InterruptACK, bumps
- * irq_count. It does not touch the ring (virtio_blk_poll() does, from the
+ * irq_count and sets irq_flag if any bit was set. It does not touch the ring (virtio_blk_poll() does, from the
  * waiting context), so no lock is needed. Returns the bits acked; the caller
  * EOIs the LAPIC. */
 uint32_t virtio_blk_isr(struct virtio_blk_drv *b);
