@@ -67,10 +67,6 @@ def check_samples(samples, problems):
         where = f"samples.csv line {i} ({r['scenario']}/{r['kind']})"
         if r["crosscheck"] not in ("ok", "FAIL", "n/a"):
             problems.append(f"{where}: crosscheck {r['crosscheck']!r} not in ok/FAIL/n/a")
-        elif r["crosscheck"] == "FAIL":
-            problems.append(f"{where}: crosscheck FAIL (kvm_exits={r['kvm_exits']}, "
-                            f"kvm_mmio_exits={r['kvm_mmio_exits']}, device_notifies="
-                            f"{r['device_notifies']}): the measurement disagrees with KVM's counters")
         if r["scenario"] in mmiores.LATENCY_SCENARIOS:
             v = [mmiores.to_float(r[c]) for c in ("min_ns", "p50_ns", "p99_ns", "max_ns")]
             if None in v:
@@ -79,6 +75,20 @@ def check_samples(samples, problems):
                 problems.append(f"{where}: percentiles out of order: min/p50/p99/max = {v}")
         elif r["scenario"] == "notify" and mmiores.to_float(r["requests_per_s"]) is None:
             problems.append(f"{where}: requests_per_s missing")
+
+
+def check_crosscheck(samples, problems):
+    """One line per configuration whose cross-check failed."""
+    first = {}
+    for r in samples:
+        if r["crosscheck"] == "FAIL":
+            first.setdefault(mmiores.config_key(r), r)
+    for key, (n, reps) in sorted(mmiores.failed_configs(samples).items()):
+        r = first[key]
+        problems.append(f"crosscheck FAIL in {n} of {reps} rep(s) of {key[0]}/"
+                        f"{mmiores.config_label(key)} (e.g. rep {r['rep']}: kvm_exits="
+                        f"{r['kvm_exits']}, kvm_mmio_exits={r['kvm_mmio_exits']}, device_notifies="
+                        f"{r['device_notifies']}): the measurement disagrees with KVM's counters")
 
 
 def check_consistency(samples, summary, cdf, problems):
@@ -177,6 +187,7 @@ def check(run_dir, expect=None):
         if not samples:
             problems.append("samples.csv: no rows")
         check_samples(samples, problems)
+        check_crosscheck(samples, problems)
         if summary is not None:
             check_consistency(samples, summary, cdf, problems)
         if expect:

@@ -136,6 +136,26 @@ def config_label(key, skip=("scenario",)):
     return " ".join(parts)
 
 
+def notify_line_label(row, skip=("scenario", "kind", "queue_size", "completion")):
+    """Label of a notify line across queue sizes: a batch equal to the queue
+    size (mmiobench --batches q) reads "batch=q", so it stays one line."""
+    d = dict(config_dict(config_key(row)))
+    if d["batch"] and d["batch"] == d["queue_size"]:
+        d["batch"] = "q"
+    return config_label(tuple(d[c] for c in CONFIG_COLUMNS), skip=skip)
+
+
+def failed_configs(samples):
+    """{config key: (failed reps, reps)} for configurations with crosscheck FAIL."""
+    reps, fails = {}, {}
+    for r in samples:
+        k = config_key(r)
+        reps[k] = reps.get(k, 0) + 1
+        if r.get("crosscheck") == "FAIL":
+            fails[k] = fails.get(k, 0) + 1
+    return {k: (n, reps[k]) for k, n in fails.items()}
+
+
 def platform_identity(meta):
     """What must match for absolute numbers to be comparable."""
     p = meta.get("platform") or {}

@@ -9,13 +9,15 @@ RESULTS_DIR (or --out):
   exit_latency_net.{png,svg}  the same net of the empty-loop floor
   cdf_<scenario>_cpl<N>.*     latency CDF per kind (log x), median over reps
   irq_cost.{png,svg}          IRQ cost by stage: p50 bars, p99 whiskers
-  throughput_<completion>.*   requests/s vs queue size (log2 x), a line per
-                              notify mode, error bars = 95% CI of the median
-  cpu_per_req_<completion>.*  vCPU and iothread CPU ns per request vs queue size
+  throughput_<completion>_cpl<N>.*   requests/s vs queue size (log2 x), a line
+                              per notify mode (x batch, event_idx), error bars =
+                              95% CI of the median
+  cpu_per_req_<completion>_cpl<N>.*  vCPU and iothread CPU ns per request
   plots.json                  what was drawn, and why anything was not
 A plot whose data is absent is skipped with a note, never an error. The .dat
 file next to each plot holds exactly the numbers drawn. Exit status 0 unless
 the directory is unusable (no summary.csv) - missing gnuplot is a note too.
+A plot holding configurations whose cross-check FAILED says so in its title.
 """
 import argparse
 import json
@@ -116,7 +118,7 @@ def net_values(m):
     return net50, top
 
 
-def plot_exit(out_dir, summary):
+def plot_exit(out_dir, summary, failed=None):
     # Exit kinds already name their mechanism: the notify cell would repeat it.
     raw = latency_groups(summary, "exit", mmiores.EXIT_KINDS, raw_values, hide=("notify",))
     if not raw:
@@ -125,20 +127,22 @@ def plot_exit(out_dir, summary):
                 dict(name="exit_latency_net", title="Exit latency net of floor", ok=False,
                      note=note)]
     net = latency_groups(summary, "exit", mmiores.EXIT_KINDS, net_values, hide=("notify",))
-    return [bars(out_dir, "exit_latency", "Exit latency by kind (p50 bar, whisker to p99)",
+    warn = suspect_note(failed or {}, "exit")
+    return [bars(out_dir, "exit_latency", "Exit latency by kind (p50 bar, whisker to p99)" + warn,
                  "ns (log)", raw, "no exit-latency values"),
             bars(out_dir, "exit_latency_net",
                  "Exit latency net of the empty-loop floor (p50 bar, whisker to p99; "
-                 "values <= 0 not drawn)", "ns (log)", net,
+                 "values <= 0 not drawn)" + warn, "ns (log)", net,
                  "no net_p50_ns values (floor not measured)")]
 
 
-def plot_irq(out_dir, summary):
+def plot_irq(out_dir, summary, failed=None):
     groups = latency_groups(summary, "irq", mmiores.IRQ_KINDS, raw_values)
     if not groups:
         return [dict(name="irq_cost", title="IRQ cost by stage", ok=False,
                      note="no irq rows in summary.csv")]
-    return [bars(out_dir, "irq_cost", "IRQ cost by stage (p50 bar, whisker to p99)",
+    return [bars(out_dir, "irq_cost", "IRQ cost by stage (p50 bar, whisker to p99)"
+                 + suspect_note(failed or {}, "irq"),
                  "ns (log)", groups, "no irq values")]
 
 
@@ -188,18 +192,19 @@ def plot_cdfs(out_dir, cdf_rows):
     return res
 
 
-def notify_lines(summary, completion, metric):
-    """{line label: [(queue_size, median, lo, hi)]} for one completion mode."""
+def notify_lines(summary, completion, cpl, metric):
+    """{line label: [(queue_size, median, lo, hi)]} for one completion mode and CPL."""
     out = {}
     for r in summary:
-        if r["scenario"] != "notify" or r["completion"] != completion or r["metric"] != metric:
+        if (r["scenario"] != "notify" or r["completion"] != completion or r["cpl"] != cpl
+                or r["metric"] != metric):
             continue
         qs = mmiores.to_float(r["queue_size"])
         med = mmiores.to_float(r["median"])
         if qs is None or med is None:
             continue
-        label = mmiores.config_label(mmiores.config_key(r),
-                                     skip=("scenario", "kind", "queue_size", "completion"))
+        label = mmiores.notify_line_label(
+            r, skip=("scenario", "kind", "queue_size", "completion", "cpl"))
         out.setdefault(label, []).append((qs, med, mmiores.to_float(r["ci95_lo"]),
                                           mmiores.to_float(r["ci95_hi"])))
     for v in out.values():
@@ -229,31 +234,41 @@ def line_plot(out_dir, name, title, ylabel, series, logy=False):
     return dict(name=name, title=title, ok=ok, note=None if ok else msg)
 
 
-def plot_notify(out_dir, summary):
+def suspect_note(failed, scenario, **match):
+    """Title suffix when configurations drawn failed their cross-check."""
+    n = sum(1 for k in failed if k[0] == scenario and
+            all(mmiores.config_dict(k)[f] == v for f, v in match.items()))
+    return f" - CROSS-CHECK FAILED in {n} configuration(s): numbers suspect" if n else ""
+
+
+def plot_notify(out_dir, summary, failed):
     res = []
-    completions = sorted({r["completion"] for r in summary if r["scenario"] == "notify"})
-    if not completions:
+    variants = sorted({(r["completion"], r["cpl"]) for r in summary if r["scenario"] == "notify"})
+    if not variants:
         return [dict(name="throughput", title="Notification throughput", ok=False,
                      note="no notify rows in summary.csv")]
-    for comp in completions:
-        lines = notify_lines(summary, comp, "requests_per_s")
-        title = f"Requests/s vs queue size, completion by {comp or 'n/a'} (error bars: 95% CI)"
-        name = f"throughput_{comp or 'na'}"
+    for comp, cpl in variants:
+        tag = f"{comp or 'na'}_cpl{cpl or 'na'}"
+        where = f"completion by {comp or 'n/a'}, CPL {cpl or 'n/a'}"
+        warn = suspect_note(failed, "notify", completion=comp, cpl=cpl)
+        lines = notify_lines(summary, comp, cpl, "requests_per_s")
+        title = f"Requests/s vs queue size, {where} (error bars: 95% CI){warn}"
+        name = f"throughput_{tag}"
         if lines:
             series = [(lbl, 1, pts) for lbl, pts in sorted(lines.items())]
             res.append(line_plot(out_dir, name, title, "requests/s", series, logy=True))
         else:
             res.append(dict(name=name, title=title, ok=False, note="no requests_per_s values"))
-        vcpu = notify_lines(summary, comp, "vcpu_cpu_ns_per_req")
-        io = notify_lines(summary, comp, "iothread_cpu_ns_per_req")
-        name = f"cpu_per_req_{comp or 'na'}"
-        title = (f"CPU time per request vs queue size, completion by {comp or 'n/a'} "
-                 "(solid: vCPU thread, dashed: iothread)")
+        vcpu = notify_lines(summary, comp, cpl, "vcpu_cpu_ns_per_req")
+        io = notify_lines(summary, comp, cpl, "iothread_cpu_ns_per_req")
+        name = f"cpu_per_req_{tag}"
+        title = (f"CPU time per request vs queue size, {where} "
+                 f"(solid: vCPU thread, dashed: iothread){warn}")
         series = [(f"{lbl} vcpu", 1, pts) for lbl, pts in sorted(vcpu.items())]
         series += [(f"{lbl} iothread", 2, pts) for lbl, pts in sorted(io.items())
                    if any(y > 0 for _, y, _, _ in pts)]
         if series:
-            res.append(line_plot(out_dir, name, title, "CPU ns per request", series))
+            res.append(line_plot(out_dir, name, title, "CPU ns per request", series, logy=True))
         else:
             res.append(dict(name=name, title=title, ok=False, note="no CPU-per-request values"))
     return res
@@ -274,13 +289,17 @@ def plot_all(run_dir, out_dir=None):
     why = gplot.unavailable()
     if why:
         return [dict(name="*", title="all plots", ok=False, note=why)]
-    res = plot_exit(out_dir, summary)
+    try:
+        failed = mmiores.failed_configs(run.samples)
+    except mmiores.ResultsError:
+        failed = {}
+    res = plot_exit(out_dir, summary, failed)
     if cdf_note:
         res.append(dict(name="cdf", title="Latency CDF", ok=False, note=cdf_note))
     else:
         res += plot_cdfs(out_dir, cdf_rows)
-    res += plot_irq(out_dir, summary)
-    res += plot_notify(out_dir, summary)
+    res += plot_irq(out_dir, summary, failed)
+    res += plot_notify(out_dir, summary, failed)
     return res
 
 
