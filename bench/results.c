@@ -143,15 +143,42 @@ int results_run_id_make(char *buf, size_t len, time_t when, const char *git_rev)
 	return 0;
 }
 
+/* mkdir -p: --out may name a fresh nested directory. */
+static int mkdir_p(const char *path)
+{
+	char *p = strdup(path);
+	int ret = 0;
+
+	if (!p)
+		return -ENOMEM;
+	for (char *c = p + 1; ; c++) {
+		if (*c != '/' && *c != '\0')
+			continue;
+		char saved = *c;
+
+		*c = '\0';
+		if (mkdir(p, 0755) < 0 && errno != EEXIST) {
+			ret = -errno;
+			break;
+		}
+		*c = saved;
+		if (!saved)
+			break;
+	}
+	free(p);
+	return ret;
+}
+
 int results_run_open(struct results_run **out, const char *root, const char *run_id)
 {
 	struct results_run *run;
 	int ret;
 
-	if (!results_name_valid(run_id))
+	if (!results_name_valid(run_id) || !root || !root[0])
 		return -EINVAL;
-	if (mkdir(root, 0755) < 0 && errno != EEXIST)
-		return -errno;
+	ret = mkdir_p(root);
+	if (ret)
+		return ret;
 	run = calloc(1, sizeof(*run));
 	if (!run)
 		return -ENOMEM;

@@ -34,8 +34,8 @@ bool results_name_valid(const char *name);
 int results_run_id_make(char *buf, size_t len, time_t when, const char *git_rev);
 
 struct results_run;
-/* Creates root (if missing) and root/run_id (must not exist), points
- * root/latest at it. */
+/* Creates root (and its parents, if missing) and root/run_id (must not
+ * exist), points root/latest at it. */
 int results_run_open(struct results_run **out, const char *root, const char *run_id);
 const char *results_run_dir(const struct results_run *run);
 /* Atomic write of a whole file in the run directory (meta.json, report.md). */

@@ -160,6 +160,13 @@ static void run_dir_and_latest(void)
 	CHECK_EQ(results_run_close(run), 0);
 	free(root);
 	free(latest);
+
+	root = in_tmp("deep/er/results/");	/* parents created, trailing slash fine */
+	CHECK_EQ(results_run_open(&run, root, "r2"), 0);
+	CHECK(exists(results_run_dir(run)));
+	CHECK_EQ(results_run_close(run), 0);
+	free(root);
+	CHECK_EQ(results_run_open(&run, "", "r3"), -EINVAL);
 }
 
 static void table_rows_and_escaping(void)
