@@ -25,12 +25,15 @@ listed as isolated changes, not regressions. Improvements likewise.
 Note: with n runs per side the smallest attainable two-sided p is
 2 / C(2n, n) for equal sides: 3+3 runs can never reach p < 0.01; 5+5 can.
 
-Exit status: 0 no regression, 1 regression, 2 unusable input (missing
-files, configurations that differ between runs, different platforms in
-meta.json - same hypervisor, nested flag, CPU model and TSC kHz within
-0.1% -, a run cut short or with crosscheck FAIL rows). With --setups the two sides may come from different platforms
-(e.g. VMX host vs PVM host): the report then says it compares setups, not
-revisions.
+Exit status: 0 no regression, 1 regression, 2 unusable input: missing
+files, configurations that differ between runs, a run cut short or with
+crosscheck FAIL rows, or different platforms in meta.json (same means: same
+hypervisor, nested flag and CPU model, TSC kHz within 0.1%). With --setups
+the two sides may come from different platforms (e.g. a VMX host against a
+PVM host): the report then says it compares setups, not revisions.
+
+--a and --b take several directories each, and may be repeated
+(--a r1 --a r2 is --a r1 r2).
 
 Examples:
   compare.py --a results/r1 results/r2 --b results/r3 results/r4 --out cmp/
@@ -353,8 +356,10 @@ def write_plots(rows, runs_a, runs_b, out_dir):
 def parse_args(argv):
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--a", nargs="+", required=True, metavar="DIR", help="runs of side A (baseline)")
-    ap.add_argument("--b", nargs="+", required=True, metavar="DIR", help="runs of side B (candidate)")
+    ap.add_argument("--a", nargs="+", action="extend", required=True, metavar="DIR",
+                    help="runs of side A (baseline)")
+    ap.add_argument("--b", nargs="+", action="extend", required=True, metavar="DIR",
+                    help="runs of side B (candidate)")
     ap.add_argument("--out", metavar="DIR", help="write compare.md and plots here "
                     "(without it: the report goes to stdout, no plots)")
     ap.add_argument("--p", type=float, default=0.01, help="p-value threshold (default 0.01)")

@@ -91,6 +91,11 @@ def regression_everywhere():
         assert "notify/throughput requests_per_s" in md.split("Improvements")[0]
 
 
+def repeated_side_flags_accumulate():
+    args = compare.parse_args(["--a", "x", "--a", "y", "z", "--b", "w"])
+    assert args.a == ["x", "y", "z"] and args.b == ["w"], args
+
+
 def noise_only_is_clean():
     with tempfile.TemporaryDirectory() as tmp:
         a, b = _sides(tmp, lambda cfg, m: 1.0, noise=0.01)  # within ~2%
@@ -224,7 +229,7 @@ def compare_plots():
 if __name__ == "__main__":
     sys.exit(ktap.run([
         perm_exact_small_cases, perm_monte_carlo_reproducible, min_p_warning,
-        regression_everywhere, noise_only_is_clean, improvement_reported,
+        regression_everywhere, repeated_side_flags_accumulate, noise_only_is_clean, improvement_reported,
         single_config_change_is_isolated, single_config_family_counts, thresholds_respected,
         too_few_runs_warns, mismatched_configs_exit_2, missing_file_exit_2,
         platforms_differ_exit_2_unless_setups, tsc_recalibration_is_same_platform,
