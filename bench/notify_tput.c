@@ -1,3 +1,383 @@
 // SPDX-License-Identifier: GPL-2.0
+/*
+ * Scenario "notify": notification throughput of virtio-blk (null backend,
+ * one queue) across queue sizes and batch sizes, trapped MMIO versus
+ * ioeventfd. The guest keeps the queue as full as the batch allows: while
+ * the ring has room it adds `batch` requests and makes one notification
+ * decision (suppressed by EVENT_IDX / NO_NOTIFY when the device asks), then
+ * collects completions by polling the used ring or by waiting for the
+ * interrupt. The timed part follows a warm-up; the host snapshots KVM's
+ * stats, the device's counters and both threads' CPU time around it.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <linux/virtio_blk.h>
+#include <linux/virtio_ring.h>
+
 #include "bench.h"
-int scenario_notify(struct bench_ctx *c) { (void)c; return 0; }
+#include "guest.h"
+#include "guest_apic.h"
+#include "guest_run.h"
+#include "guest_virtio.h"
+#include "stats.h"
+
+#define REQ_DATA_BYTES 512
+
+/* Guest globals (the guest's private copy). */
+static struct virtio_blk_drv notify_drv;
+static volatile uint32_t notify_wake;
+static volatile uint64_t notify_irqs;
+
+GUEST_CODE static void notify_isr(struct ex_regs *regs)
+{
+	(void)regs;
+	virtio_blk_isr(&notify_drv);	/* InterruptStatus + InterruptACK */
+	notify_irqs++;
+	notify_wake = 1;
+	lapic_eoi();
+}
+
+/* A device that stopped the queue (DEVICE_NEEDS_RESET) will never complete:
+ * say so at once instead of waiting for the host's watchdog. */
+GUEST_CODE static void assert_device_alive(void)
+{
+	uint32_t status = mmio_read32(VIRTIO_MMIO_BASE + VIRTIO_MMIO_STATUS);
+
+	GUEST_ASSERT_EQ(status & VIRTIO_CONFIG_S_NEEDS_RESET, 0);
+}
+
+/* Waits until the used ring has an entry: spinning, or by interrupt with
+ * the wake-flag protocol (no lost wake-up, see guest_halt_unless()). */
+GUEST_CODE static void wait_used(struct vring_drv *q, bool by_irq)
+{
+	uint64_t spins = 0;
+
+	if (!by_irq) {
+		while (!vring_drv_has_used(q))
+			if (!(++spins & 0xfffff))
+				assert_device_alive();
+		return;
+	}
+	while (!vring_drv_has_used(q)) {
+		notify_wake = 0;
+		if (!vring_drv_enable_cb(q))
+			break;		/* something arrived while arming */
+		guest_halt_unless(&notify_wake);
+		if (!vring_drv_has_used(q))
+			assert_device_alive();	/* woken with nothing used */
+	}
+	vring_drv_disable_cb(q);
+}
+
+GUEST_CODE static void run_requests(struct bench_notify_params *p, uint64_t n,
+				    struct virtio_blk_req *reqs, uint32_t *free_stack,
+				    uint32_t *nfree, void *data)
+{
+	struct virtio_blk_drv *b = &notify_drv;
+	uint64_t submitted = 0, completed = 0;
+
+	while (completed < n) {
+		while (submitted < n) {
+			uint64_t want = p->batch < n - submitted ? p->batch : n - submitted;
+
+			if (*nfree < want || vring_drv_num_free(&b->vq) < want * (b->use_indirect ? 1 : 3))
+				break;
+			for (uint64_t k = 0; k < want; k++) {
+				struct virtio_blk_req *r = &reqs[free_stack[--*nfree]];
+				int rc = virtio_blk_submit(b, r, VIRTIO_BLK_T_IN, 0, data, REQ_DATA_BYTES);
+
+				GUEST_ASSERT_EQ(rc, 0);
+			}
+			submitted += want;
+			virtio_blk_kick(b);
+		}
+		wait_used(&b->vq, p->completion_irq);
+		for (;;) {
+			void *cookie;
+			uint32_t len;
+			int rc = vring_drv_pop_used(&b->vq, &cookie, &len);
+			struct virtio_blk_req *r = cookie;
+
+			if (rc != 1) {
+				GUEST_ASSERT_EQ(rc, 0);
+				break;
+			}
+			if (r->status != VIRTIO_BLK_S_OK)
+				p->bad_status++;
+			free_stack[(*nfree)++] = (uint32_t)(r - reqs);
+			completed++;
+		}
+	}
+}
+
+GUEST_CODE static void notify_guest_main(struct bench_notify_params *p)
+{
+	struct virtio_blk_drv *b = &notify_drv;
+	struct virtio_blk_req *reqs = (struct virtio_blk_req *)p->reqs_gpa;
+	uint32_t *free_stack = (uint32_t *)(reqs + p->queue_size);
+	void *data = free_stack + p->queue_size;
+	uint64_t wanted = (1ULL << VIRTIO_RING_F_INDIRECT_DESC) |
+			  (p->event_idx ? 1ULL << VIRTIO_RING_F_EVENT_IDX : 0);
+	uint64_t t0, kicks0, supp0, irqs0;
+	uint32_t nfree = 0;
+	int qs = virtio_blk_init(b, VIRTIO_MMIO_BASE, wanted, p->queue_size,
+				 (void *)p->ring_gpa, 4096, (struct vring_drv_slot *)p->slots_gpa);
+
+	if (qs < 0) {
+		p->error = qs;
+		GUEST_DONE();
+	}
+	GUEST_ASSERT_EQ(qs, p->queue_size);
+	vring_drv_disable_cb(&b->vq);	/* interrupts only while waiting for one */
+	for (int i = qs - 1; i >= 0; i--)
+		free_stack[nfree++] = (uint32_t)i;
+	run_requests(p, p->warmup, reqs, free_stack, &nfree, data);
+	p->bad_status = 0;
+	GUEST_SYNC(1);			/* the host snapshots its counters */
+	kicks0 = b->vq.kicks;
+	supp0 = b->vq.kicks_suppressed;
+	irqs0 = notify_irqs;
+	t0 = rdtsc_fenced();
+	run_requests(p, p->requests, reqs, free_stack, &nfree, data);
+	p->ticks = rdtsc_fenced() - t0;
+	p->kicks = b->vq.kicks - kicks0;
+	p->kicks_suppressed = b->vq.kicks_suppressed - supp0;
+	p->irqs = notify_irqs - irqs0;
+	p->completed = p->requests;
+	GUEST_DONE();
+}
+
+struct counters {
+	int64_t exits, mmio, io, irq_inj;
+	uint64_t notifies, irqs_raised, vcpu_ns, iothread_ns;
+	struct virtio_kvm_counters vk;
+};
+
+static void snapshot(struct kvm_vcpu *vcpu, struct bench_dev *dev, struct counters *s)
+{
+	struct virtio_mmio_stats ds;
+
+	s->exits = vcpu_stat(vcpu, "exits");
+	s->mmio = vcpu_stat(vcpu, "mmio_exits");
+	s->io = vcpu_stat(vcpu, "io_exits");
+	s->irq_inj = vcpu_stat(vcpu, "irq_injections");
+	virtio_mmio__get_stats(bench_dev_mmio(dev), &ds);
+	s->notifies = ds.notifies;
+	s->irqs_raised = ds.irqs_raised;
+	virtio_kvm_get_counters(bench_dev_kvm(dev), &s->vk);
+	s->vcpu_ns = bench_thread_cpu_ns();
+	s->iothread_ns = virtio_kvm_iothread_cpu_ns(bench_dev_kvm(dev));
+}
+
+struct sync_ctx {
+	struct kvm_vcpu *vcpu;
+	struct bench_dev *dev;
+	struct counters *start;
+};
+
+static void on_sync(void *ctx, const struct ucall *uc)
+{
+	struct sync_ctx *s = ctx;
+
+	(void)uc;
+	snapshot(s->vcpu, s->dev, s->start);
+}
+
+struct notify_cfg {
+	int cpl;
+	uint32_t qs, batch;
+	enum virtio_notify_mode notify;
+	enum virtio_irq_method irq;
+	int event_idx, completion_irq;
+};
+
+struct notify_rep {
+	double requests_per_s, notifies_per_s, exits_per_s, irqs_per_s, vcpu_ns_per_req, iothread_ns_per_req;
+};
+
+static uint64_t requests_for(const struct bench_ctx *c, int cpl)
+{
+	if (c->o->requests)
+		return c->o->requests;
+	/* CPL0 may be interpreted (PVM): fewer requests keep the sweep short. */
+	return cpl ? (c->o->quick ? 1000 : 4000) : (c->o->quick ? 100 : 400);
+}
+
+static enum guest_outcome run_rep(struct bench_ctx *c, const struct notify_cfg *nc,
+				  const struct results_config *cfg, unsigned int rep,
+				  struct notify_rep *out, char *why, size_t why_len)
+{
+	uint64_t reqs = requests_for(c, nc->cpl);
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm = bench_vm_create(c, &vcpu, GUEST_RAM_DEFAULT_BYTES);
+	struct bench_dev *dev = bench_dev_attach(c, vm, nc->notify, nc->irq, nc->qs);
+	uint64_t ring_bytes = vring_size(nc->qs, 4096);
+	uint64_t p_gpa = vm_alloc(vm, sizeof(struct bench_notify_params), 0);
+	struct bench_notify_params *p = addr_gpa2hva(vm, p_gpa);
+	struct counters s0 = { 0 }, s1;
+	struct sync_ctx sc = { vcpu, dev, &s0 };
+	struct kvm_regs regs;
+	enum guest_outcome o;
+	double secs;
+	int vector = GUEST_IRQ_VECTOR(VIRTIO_MMIO_GSI);
+
+	p->requests = reqs;
+	p->warmup = reqs / 10 ? reqs / 10 : 1;
+	p->queue_size = nc->qs;
+	p->batch = nc->batch ? nc->batch : nc->qs;
+	p->event_idx = (uint32_t)nc->event_idx;
+	p->completion_irq = (uint32_t)nc->completion_irq;
+	p->ring_gpa = vm_alloc(vm, ring_bytes, 4096);
+	p->slots_gpa = vm_alloc(vm, (uint64_t)nc->qs * sizeof(struct vring_drv_slot), 0);
+	p->reqs_gpa = vm_alloc(vm, (uint64_t)nc->qs * (sizeof(struct virtio_blk_req) + 4) + REQ_DATA_BYTES, 64);
+	vm_ioapic_route(vm, VIRTIO_MMIO_GSI, (uint8_t)vector, virtio_irq_method_is_level(nc->irq), false);
+	vm_install_handler(vm, vector, notify_isr);
+	vcpu_set_entry(vcpu, notify_guest_main, (unsigned int)nc->cpl, 1, p_gpa);
+	vcpu_regs_get(vcpu, &regs);
+	regs.rflags |= 1u << 9;		/* IF: CPL3 cannot sti where IOPL is forced to 0 */
+	vcpu_regs_set(vcpu, &regs);
+
+	o = bench_guest_run(vcpu, why, why_len, on_sync, &sc);
+	if (o == GUEST_OK && p->error < 0) {
+		snprintf(why, why_len, "guest driver set-up failed: error %lld", (long long)p->error);
+		o = GUEST_FAILED;
+	}
+	if (o == GUEST_OK) {
+		snapshot(vcpu, dev, &s1);
+		secs = (double)p->ticks / ((double)c->tsc_khz * 1e3);
+		int64_t d_exits = s1.exits - s0.exits, d_mmio = s1.mmio - s0.mmio;
+		uint64_t d_notif = s1.notifies - s0.notifies, d_raised = s1.irqs_raised - s0.irqs_raised;
+		uint64_t d_vcpu = s1.vcpu_ns - s0.vcpu_ns, d_iot = s1.iothread_ns - s0.iothread_ns;
+		const int64_t slack = 8 + (int64_t)(p->kicks + p->irqs) / 50;
+		/* Trapped: one MMIO exit per notification; every interrupt costs the
+		 * ISR's InterruptStatus read and InterruptACK write. ioeventfd: no
+		 * exit for notifications at all. */
+		int64_t expect_mmio = (nc->notify == NOTIFY_TRAPPED ? (int64_t)p->kicks : 0) + 2 * (int64_t)p->irqs + 1;
+
+		out->requests_per_s = (double)p->completed / secs;
+		out->notifies_per_s = (double)d_notif / secs;
+		out->exits_per_s = (double)d_exits / secs;
+		out->irqs_per_s = (double)p->irqs / secs;
+		out->vcpu_ns_per_req = (double)d_vcpu / (double)p->completed;
+		out->iothread_ns_per_req = (double)d_iot / (double)p->completed;
+
+		results_set_config(c->samples, cfg);
+		results_set_u64(c->samples, "rep", rep);
+		results_set_u64(c->samples, "samples", p->completed);
+		results_set_double(c->samples, "duration_s", secs);
+		results_set_u64(c->samples, "requests", p->completed);
+		results_set_double(c->samples, "requests_per_s", out->requests_per_s);
+		results_set_double(c->samples, "notifies_per_s", out->notifies_per_s);
+		results_set_double(c->samples, "exits_per_s", out->exits_per_s);
+		results_set_double(c->samples, "irqs_per_s", out->irqs_per_s);
+		results_set_double(c->samples, "vcpu_cpu_ns_per_req", out->vcpu_ns_per_req);
+		if (s1.iothread_ns)
+			results_set_double(c->samples, "iothread_cpu_ns_per_req", out->iothread_ns_per_req);
+		results_set_i64(c->samples, "kvm_exits", d_exits);
+		results_set_i64(c->samples, "kvm_mmio_exits", d_mmio);
+		results_set_i64(c->samples, "kvm_io_exits", s1.io - s0.io);
+		if (s0.irq_inj >= 0)
+			results_set_i64(c->samples, "kvm_irq_injections", s1.irq_inj - s0.irq_inj);
+		results_set_u64(c->samples, "device_notifies", d_notif);
+		results_set_u64(c->samples, "device_irqs", d_raised);
+		if (nc->notify == NOTIFY_TRAPPED)
+			bench_crosscheck(c, d_notif == p->kicks && d_mmio >= expect_mmio && d_mmio <= expect_mmio + slack &&
+					 !p->bad_status,
+					 "notify trapped qs %u batch %u: guest sent %llu notifications, device saw %llu, "
+					 "KVM counted %lld MMIO exits (expected %lld: notifications + 2 per interrupt), %llu bad statuses",
+					 nc->qs, p->batch, (unsigned long long)p->kicks, (unsigned long long)d_notif,
+					 (long long)d_mmio, (long long)expect_mmio, (unsigned long long)p->bad_status);
+		else
+			bench_crosscheck(c, d_mmio <= expect_mmio + slack && s1.vk.eventfd_kicks - s0.vk.eventfd_kicks <= p->kicks &&
+					 !p->bad_status,
+					 "notify %s qs %u batch %u: guest sent %llu notifications, KVM counted %lld MMIO exits "
+					 "(expected about %lld: 2 per interrupt, none per notification), eventfd counted %llu, %llu bad statuses",
+					 virtio_notify_mode_name(nc->notify), nc->qs, p->batch, (unsigned long long)p->kicks,
+					 (long long)d_mmio, (long long)expect_mmio,
+					 (unsigned long long)(s1.vk.eventfd_kicks - s0.vk.eventfd_kicks),
+					 (unsigned long long)p->bad_status);
+		results_row_end(c->samples);
+	}
+	bench_dev_detach(dev);
+	kvm_vm_free(vm);
+	return o;
+}
+
+static void add_summaries(struct bench_ctx *c, const struct results_config *cfg,
+			  const struct notify_rep *r, unsigned int n)
+{
+	static const struct { const char *metric; size_t off; } m[] = {
+		{ "requests_per_s", offsetof(struct notify_rep, requests_per_s) },
+		{ "notifies_per_s", offsetof(struct notify_rep, notifies_per_s) },
+		{ "exits_per_s", offsetof(struct notify_rep, exits_per_s) },
+		{ "irqs_per_s", offsetof(struct notify_rep, irqs_per_s) },
+		{ "vcpu_cpu_ns_per_req", offsetof(struct notify_rep, vcpu_ns_per_req) },
+		{ "iothread_cpu_ns_per_req", offsetof(struct notify_rep, iothread_ns_per_req) },
+	};
+	double v[100];
+
+	for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
+		for (unsigned int k = 0; k < n; k++)
+			v[k] = *(const double *)((const char *)&r[k] + m[i].off);
+		results_add_summary(c->summary, cfg, m[i].metric,
+				    strstr(m[i].metric, "_per_s") ? "1/s" : "ns", v, n);
+	}
+}
+
+int scenario_notify(struct bench_ctx *c)
+{
+	const struct bench_opts *o = c->o;
+
+	c->cur_scenario = "notify";
+	for (int ci = 0; ci < o->ncpls; ci++)
+	for (int qi = 0; qi < o->nqueue_sizes; qi++)
+	for (int bi = 0; bi < o->nbatches; bi++)
+	for (int ni = 0; ni < o->nnotify; ni++)
+	for (int ki = 0; ki < o->ncompletions; ki++)
+	for (int ei = 0; ei < o->nevent_idx; ei++)
+	for (int ii = 0; ii < (o->completions[ki] ? o->nirq : 1); ii++) {
+		struct notify_cfg nc = {
+			.cpl = o->cpls[ci], .qs = o->queue_sizes[qi], .batch = o->batches[bi],
+			.notify = o->notify_modes[ni], .irq = o->irq_methods[ii],
+			.event_idx = o->event_idx[ei], .completion_irq = o->completions[ki],
+		};
+		struct results_config cfg = RESULTS_CONFIG_NA;
+		struct notify_rep reps[100];
+		unsigned int done = 0;
+		char why[512], label[96];
+
+		if (nc.batch > nc.qs)
+			continue;	/* a batch cannot exceed the ring */
+		if (!bench_kind_selected(o, "throughput"))
+			return 0;
+		cfg.scenario = "notify";
+		cfg.kind = "throughput";
+		cfg.cpl = nc.cpl;
+		cfg.notify = virtio_notify_mode_name(nc.notify);
+		cfg.irq = nc.completion_irq ? virtio_irq_method_name(nc.irq) : NULL;
+		cfg.queue_size = nc.qs;
+		cfg.batch = nc.batch ? nc.batch : nc.qs;
+		cfg.event_idx = nc.event_idx;
+		cfg.completion = nc.completion_irq ? "irq" : "poll";
+		snprintf(label, sizeof(label), "CPL%d qs %u batch %lld %s %s", nc.cpl, nc.qs,
+			 (long long)cfg.batch, cfg.notify, cfg.completion);
+		bench_progress(c, label);
+		for (unsigned int rep = 0; rep < o->reps; rep++) {
+			enum guest_outcome go = run_rep(c, &nc, &cfg, rep, &reps[done], why, sizeof(why));
+
+			if (go == GUEST_INTERRUPTED)
+				return -EINTR;
+			if (go != GUEST_OK) {
+				bench_skip(c, "notify", label, nc.cpl, "%s", why);
+				break;
+			}
+			done++;
+		}
+		if (done)
+			add_summaries(c, &cfg, reps, done);
+		c->configs_done++;
+	}
+	return 0;
+}

@@ -358,6 +358,13 @@ int bench_begin(struct bench_ctx *c, struct bench_opts *o, int argc, char **argv
 
 	results_run_id_make(run_id, sizeof(run_id), time(NULL), mmiobench_git_rev);
 	r = results_run_open(&c->run, o->out_root, run_id);
+	/* Two runs in one second: the second gets a suffix, never a shared dir. */
+	for (int k = 2; r == -EEXIST && k < 100; k++) {
+		char alt[80];
+
+		snprintf(alt, sizeof(alt), "%s-%d", run_id, k);
+		r = results_run_open(&c->run, o->out_root, alt);
+	}
 	if (r) {
 		fprintf(stderr, "mmiobench: cannot create %s/%s: %s\n", o->out_root, run_id, strerror(-r));
 		return -1;
