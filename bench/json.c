@@ -48,13 +48,56 @@ static void puts_(struct json *j, const char *s)
 	put(j, s, strlen(s));
 }
 
-/* RFC 8259: escape '"', '\\' and every control character; UTF-8 passes. */
+/* Length of the valid UTF-8 sequence at c (1..4), or 0 if it is not one. */
+static int utf8_len(const unsigned char *c)
+{
+	int n;
+	unsigned int cp;
+
+	if (*c < 0x80)
+		return 1;
+	if ((*c & 0xe0) == 0xc0)
+		n = 2, cp = *c & 0x1f;
+	else if ((*c & 0xf0) == 0xe0)
+		n = 3, cp = *c & 0x0f;
+	else if ((*c & 0xf8) == 0xf0)
+		n = 4, cp = *c & 0x07;
+	else
+		return 0;
+	for (int i = 1; i < n; i++) {
+		if ((c[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (c[i] & 0x3f);
+	}
+	/* overlong forms, surrogates and beyond U+10FFFF are not UTF-8 */
+	if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+		return 0;
+	return n;
+}
+
+/*
+ * RFC 8259: escape '"', '\\' and every control character. Bytes that are not
+ * UTF-8 (a command line can hold anything) become U+FFFD, so meta.json
+ * always parses.
+ */
 static void put_string(struct json *j, const char *s)
 {
 	put(j, "\"", 1);
 	for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
 		char esc[8];
+		int n;
 
+		if (*c >= 0x80) {
+			n = utf8_len(c);
+			if (n) {
+				put(j, (const char *)c, (size_t)n);
+				c += n - 1;
+			} else {
+				puts_(j, "\\ufffd");
+			}
+			continue;
+		}
 		switch (*c) {
 		case '"': puts_(j, "\\\""); break;
 		case '\\': puts_(j, "\\\\"); break;

@@ -323,6 +323,17 @@ static void json_builder(void)
 	CHECK(out[strlen(out) - 1] == '\n');
 	json_free(&j);
 
+	json_init(&j);	/* valid UTF-8 passes; anything else becomes U+FFFD */
+	json_array_begin(&j, NULL);
+	json_string(&j, NULL, "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80");
+	json_string(&j, NULL, "bad \xff \xc3 \xc0\xaf \xed\xa0\x80 end");
+	json_array_end(&j);
+	CHECK_EQ(json_finish(&j, &out), 0);
+	CHECK(strstr(out, "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\""));
+	/* \xc3 then ' ': truncated; \xc0\xaf: overlong '/'; \xed\xa0\x80: surrogate */
+	CHECK(strstr(out, "\"bad \\ufffd \\ufffd \\ufffd\\ufffd \\ufffd\\ufffd\\ufffd end\""));
+	json_free(&j);
+
 	json_init(&j);	/* a key inside an array is a bug */
 	json_array_begin(&j, NULL);
 	json_u64(&j, "k", 1);
