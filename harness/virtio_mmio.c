@@ -59,7 +59,7 @@ static const char *const inval_names[VMMIO_INVAL_NR] = {
 	[VMMIO_INVAL_CONFIG_RO] = "config write refused",
 };
 
-const char *virtio_mmio_inval_name(enum vmmio_inval k)
+const char *virtio_mmio__inval_name(enum vmmio_inval k)
 {
 	return (unsigned)k < VMMIO_INVAL_NR ? inval_names[k] : "?";
 }
@@ -173,7 +173,7 @@ static void notify_locked(struct virtio_mmio_dev *dev, uint32_t value)
 	process_queue(dev, (uint16_t)q);
 }
 
-void virtio_mmio_notify(struct virtio_mmio_dev *dev, uint32_t notify_value)
+void virtio_mmio__notify(struct virtio_mmio_dev *dev, uint32_t notify_value)
 {
 	pthread_mutex_lock(&dev->lock);
 	notify_locked(dev, notify_value);
@@ -489,7 +489,7 @@ static void config_access(struct virtio_mmio_dev *dev, uint32_t off, uint8_t *da
 	}
 }
 
-void virtio_mmio_access(void *opaque, uint64_t offset, uint8_t *data,
+void virtio_mmio__access(void *opaque, uint64_t offset, uint8_t *data,
 			uint32_t len, bool is_write)
 {
 	struct virtio_mmio_dev *dev = opaque;
@@ -519,7 +519,7 @@ void virtio_mmio_access(void *opaque, uint64_t offset, uint8_t *data,
 
 /* ---- lifetime, config updates, snapshots ---- */
 
-int virtio_mmio_create(const struct virtio_mmio_cfg *cfg, struct virtio_mmio_dev **out)
+int virtio_mmio__create(const struct virtio_mmio_cfg *cfg, struct virtio_mmio_dev **out)
 {
 	struct virtio_mmio_dev *dev;
 	uint32_t qmax = cfg->queue_size_max;
@@ -551,7 +551,7 @@ int virtio_mmio_create(const struct virtio_mmio_cfg *cfg, struct virtio_mmio_dev
 	return 0;
 }
 
-void virtio_mmio_destroy(struct virtio_mmio_dev *dev)
+void virtio_mmio__destroy(struct virtio_mmio_dev *dev)
 {
 	if (!dev)
 		return;
@@ -561,12 +561,12 @@ void virtio_mmio_destroy(struct virtio_mmio_dev *dev)
 	free(dev);
 }
 
-bool virtio_mmio_irq_pending(struct virtio_mmio_dev *dev)
+bool virtio_mmio__irq_pending(struct virtio_mmio_dev *dev)
 {
 	return __atomic_load_n(&dev->isr, __ATOMIC_SEQ_CST) != 0;
 }
 
-int virtio_mmio_config_update(struct virtio_mmio_dev *dev, uint32_t off,
+int virtio_mmio__config_update(struct virtio_mmio_dev *dev, uint32_t off,
 			      const void *src, uint32_t len)
 {
 	if (off > dev->cfg.config_len_bytes || len > dev->cfg.config_len_bytes - off)
@@ -580,14 +580,14 @@ int virtio_mmio_config_update(struct virtio_mmio_dev *dev, uint32_t off,
 	return 0;
 }
 
-void virtio_mmio_get_stats(struct virtio_mmio_dev *dev, struct virtio_mmio_stats *out)
+void virtio_mmio__get_stats(struct virtio_mmio_dev *dev, struct virtio_mmio_stats *out)
 {
 	pthread_mutex_lock(&dev->lock);
 	*out = dev->stats;
 	pthread_mutex_unlock(&dev->lock);
 }
 
-int virtio_mmio_get_queue_stats(struct virtio_mmio_dev *dev, uint16_t q,
+int virtio_mmio__get_queue_stats(struct virtio_mmio_dev *dev, uint16_t q,
 				struct virtq_stats *out)
 {
 	memset(out, 0, sizeof(*out));
@@ -599,7 +599,7 @@ int virtio_mmio_get_queue_stats(struct virtio_mmio_dev *dev, uint16_t q,
 	return 0;
 }
 
-uint32_t virtio_mmio_status(struct virtio_mmio_dev *dev)
+uint32_t virtio_mmio__status(struct virtio_mmio_dev *dev)
 {
 	uint32_t s;
 
@@ -609,12 +609,12 @@ uint32_t virtio_mmio_status(struct virtio_mmio_dev *dev)
 	return s;
 }
 
-uint64_t virtio_mmio_features_locked(const struct virtio_mmio_dev *dev)
+uint64_t virtio_mmio__features_locked(const struct virtio_mmio_dev *dev)
 {
 	return dev->negotiated;
 }
 
-uint64_t virtio_mmio_features(struct virtio_mmio_dev *dev)
+uint64_t virtio_mmio__features(struct virtio_mmio_dev *dev)
 {
 	uint64_t f;
 

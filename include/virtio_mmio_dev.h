@@ -7,13 +7,17 @@
  *
  * Threads: every entry point takes the device mutex, so one vCPU thread
  * doing register accesses and one or more iothreads calling
- * virtio_mmio_notify() may run concurrently. Device ops and irq ops are
+ * virtio_mmio__notify() may run concurrently. Device ops and irq ops are
  * called with that mutex held: they must not call back into the transport
  * (except the *_locked helpers below) and must not block for long.
  *
  * A misbehaving guest never makes an entry point fail or crash: invalid
  * accesses are counted per kind (struct virtio_mmio_stats) and logged once
  * per kind to stderr.
+ *
+ * Names: host device model uses kvmtool's module__verb (virtio_mmio__notify,
+ * virtq_pop, virtio_blk__create); the guest driver owns virtio_mmio_* and
+ * virtio_blk_*, and both are linked into every binary.
  */
 #ifndef MMIOBENCH_VIRTIO_MMIO_DEV_H
 #define MMIOBENCH_VIRTIO_MMIO_DEV_H
@@ -54,14 +58,14 @@ enum vmmio_inval {
 	VMMIO_INVAL_CONFIG_RO,		/* config write the device refused */
 	VMMIO_INVAL_NR
 };
-const char *virtio_mmio_inval_name(enum vmmio_inval k);
+const char *virtio_mmio__inval_name(enum vmmio_inval k);
 
 struct virtio_mmio_stats {
 	uint64_t invalid[VMMIO_INVAL_NR];
 	uint64_t features_refused;	/* FEATURES_OK writes left clear */
 	uint64_t resets;		/* Status = 0 writes */
 	uint64_t queue_resets;		/* QueueReset = 1 writes */
-	uint64_t notifies;		/* QueueNotify writes + virtio_mmio_notify() */
+	uint64_t notifies;		/* QueueNotify writes + virtio_mmio__notify() */
 	uint64_t notifies_bad_queue;	/* index out of range: ignored */
 	uint64_t irqs_raised;		/* raise() calls: one per new event */
 	uint64_t irqs_lowered;		/* lower() calls */
@@ -115,11 +119,11 @@ struct virtio_mmio_cfg {
 };
 
 /* Allocate a device in reset state. Returns 0 and *out, or -EINVAL/-ENOMEM. */
-int virtio_mmio_create(const struct virtio_mmio_cfg *cfg, struct virtio_mmio_dev **out);
-void virtio_mmio_destroy(struct virtio_mmio_dev *dev);
+int virtio_mmio__create(const struct virtio_mmio_cfg *cfg, struct virtio_mmio_dev **out);
+void virtio_mmio__destroy(struct virtio_mmio_dev *dev);
 
 /* The bus handler (include/bus.h signature); opaque is the device. */
-void virtio_mmio_access(void *opaque, uint64_t offset, uint8_t *data,
+void virtio_mmio__access(void *opaque, uint64_t offset, uint8_t *data,
 			uint32_t len, bool is_write);
 
 /*
@@ -128,23 +132,23 @@ void virtio_mmio_access(void *opaque, uint64_t offset, uint8_t *data,
  * NOTIFICATION_DATA). Processes that queue's ring and raises a used-buffer
  * interrupt if due. Same effect from the trapped write and an iothread.
  */
-void virtio_mmio_notify(struct virtio_mmio_dev *dev, uint32_t notify_value);
+void virtio_mmio__notify(struct virtio_mmio_dev *dev, uint32_t notify_value);
 
 /* InterruptStatus != 0: for a resample (level) handler to re-raise. */
-bool virtio_mmio_irq_pending(struct virtio_mmio_dev *dev);
+bool virtio_mmio__irq_pending(struct virtio_mmio_dev *dev);
 
 /* Device-initiated config change: update bytes, bump ConfigGeneration and
  * send a config interrupt once DRIVER_OK. Returns 0 or -EINVAL. */
-int virtio_mmio_config_update(struct virtio_mmio_dev *dev, uint32_t off,
+int virtio_mmio__config_update(struct virtio_mmio_dev *dev, uint32_t off,
 			      const void *src, uint32_t len);
 
 /* Snapshots, taken under the mutex. Unknown queue: zeroes, -EINVAL. */
-void virtio_mmio_get_stats(struct virtio_mmio_dev *dev, struct virtio_mmio_stats *out);
-int virtio_mmio_get_queue_stats(struct virtio_mmio_dev *dev, uint16_t q,
+void virtio_mmio__get_stats(struct virtio_mmio_dev *dev, struct virtio_mmio_stats *out);
+int virtio_mmio__get_queue_stats(struct virtio_mmio_dev *dev, uint16_t q,
 				struct virtq_stats *out);
-uint32_t virtio_mmio_status(struct virtio_mmio_dev *dev);
-uint64_t virtio_mmio_features(struct virtio_mmio_dev *dev);	/* negotiated */
+uint32_t virtio_mmio__status(struct virtio_mmio_dev *dev);
+uint64_t virtio_mmio__features(struct virtio_mmio_dev *dev);	/* negotiated */
 /* For device ops running under the mutex (no locking). */
-uint64_t virtio_mmio_features_locked(const struct virtio_mmio_dev *dev);
+uint64_t virtio_mmio__features_locked(const struct virtio_mmio_dev *dev);
 
 #endif

@@ -2,7 +2,7 @@
 /*
  * A pretend guest driver for the virtio unit tests and the fuzzer: guest RAM
  * is a malloc'd buffer, rings are built by hand in it, and the device is
- * driven only through its bus handler (virtio_mmio_access). Host-only.
+ * driven only through its bus handler (virtio_mmio__access). Host-only.
  */
 #ifndef MMIOBENCH_VIRTIO_TEST_H
 #define MMIOBENCH_VIRTIO_TEST_H
@@ -45,7 +45,7 @@ static inline uint32_t mmio_rd(struct virtio_mmio_dev *d, uint32_t off)
 {
 	uint8_t b[4];
 
-	virtio_mmio_access(d, off, b, 4, false);
+	virtio_mmio__access(d, off, b, 4, false);
 	return b[0] | b[1] << 8 | b[2] << 16 | (uint32_t)b[3] << 24;
 }
 
@@ -53,7 +53,7 @@ static inline void mmio_wr(struct virtio_mmio_dev *d, uint32_t off, uint32_t v)
 {
 	uint8_t b[4] = { v, v >> 8, v >> 16, v >> 24 };
 
-	virtio_mmio_access(d, off, b, 4, true);
+	virtio_mmio__access(d, off, b, 4, true);
 }
 
 /* Status -> ACK -> DRIVER -> features -> FEATURES_OK. Returns Status read back. */
