@@ -159,7 +159,7 @@ static void *iothread_main(void *arg)
 				atomic_fetch_add_explicit(&vk->resamples, 1, memory_order_relaxed);
 				/* KVM lowered the line on EOI: raise it again if the
 				 * guest has not acked everything yet. */
-				if (virtio_mmio_irq_pending(vk->dev)) {
+				if (virtio_mmio__irq_pending(vk->dev)) {
 					atomic_fetch_add_explicit(&vk->irq_reraises, 1, memory_order_relaxed);
 					signal_fd(vk->irqfd);
 				}
@@ -169,14 +169,14 @@ static void *iothread_main(void *arg)
 				atomic_fetch_add_explicit(&vk->eventfd_kicks, drain_fd(vk->notify_fds[0]),
 							  memory_order_relaxed);
 				for (uint16_t q = 0; q < vk->num_queues; q++)
-					virtio_mmio_notify(vk->dev, q);
+					virtio_mmio__notify(vk->dev, q);
 				atomic_fetch_add_explicit(&vk->iothread_notifies, vk->num_queues,
 							  memory_order_relaxed);
 				continue;
 			}
 			atomic_fetch_add_explicit(&vk->eventfd_kicks, drain_fd(vk->notify_fds[src]),
 						  memory_order_relaxed);
-			virtio_mmio_notify(vk->dev, src);
+			virtio_mmio__notify(vk->dev, src);
 			atomic_fetch_add_explicit(&vk->iothread_notifies, 1, memory_order_relaxed);
 		}
 	}
@@ -208,7 +208,7 @@ void virtio_kvm_start(struct virtio_kvm *vk, struct virtio_mmio_dev *dev, uint16
 	TEST_ASSERT(num_queues >= 1 && num_queues <= VK_MAX_QUEUES, "num_queues %u", num_queues);
 	vk->dev = dev;
 	vk->num_queues = num_queues;
-	r = bus_register(vk->vm, BUS_MMIO, vk->cfg.base, VIRTIO_MMIO_WINDOW, virtio_mmio_access, dev);
+	r = bus_register(vk->vm, BUS_MMIO, vk->cfg.base, VIRTIO_MMIO_WINDOW, virtio_mmio__access, dev);
 	errno = -r;
 	TEST_ASSERT(!r, "bus_register virtio-mmio at 0x%llx", (unsigned long long)vk->cfg.base);
 

@@ -2,7 +2,7 @@
 /*
  * Wiring a virtio-mmio device (include/virtio_mmio_dev.h) into a KVM VM: its
  * window on the MMIO bus, how notifications reach it and how its interrupt
- * reaches the guest. One ring-processing function (virtio_mmio_notify)
+ * reaches the guest. One ring-processing function (virtio_mmio__notify)
  * serves every mode; only the thread that calls it differs.
  *
  *  notify TRAPPED            QueueNotify exits to the vCPU thread (bus).
@@ -54,7 +54,7 @@ struct virtio_kvm_cfg {
 
 struct virtio_kvm_counters {
 	uint64_t iothread_wakeups;	/* epoll returns with work */
-	uint64_t iothread_notifies;	/* virtio_mmio_notify() calls by the iothread */
+	uint64_t iothread_notifies;	/* virtio_mmio__notify() calls by the iothread */
 	uint64_t eventfd_kicks;		/* sum of ioeventfd counts read */
 	uint64_t irq_signals;		/* irqfd writes / KVM_IRQ_LINE raises */
 	uint64_t resamples;		/* resamplefd events */
