@@ -38,7 +38,7 @@
 #define A_ID		0x20000
 #define AREA_BYTES	0x21000
 
-enum { SYNC_INIT = 1, SYNC_BATCH, SYNC_IRQ };
+enum { SYNC_INIT = 1, SYNC_BATCH, SYNC_IRQ, SYNC_NULL, SYNC_ERR };
 
 /* ---- guest ------------------------------------------------------------ */
 static struct virtio_blk_drv *g_blk;	/* the guest's copy, for the ISR */
@@ -134,6 +134,66 @@ GUEST_CODE static void guest_code(uint64_t area, uint64_t features, uint64_t irq
 		GUEST_ASSERT_EQ(data[512 * k + 9], pattern(30 + k, 9));
 	}
 	GUEST_SYNC(SYNC_IRQ, b->irq_count, virtio_mmio_status(&b->mmio));
+	GUEST_DONE();
+}
+
+/* The generic API on its own, as a benchmark would use it: n null requests
+ * (one 64-byte readable buffer each; the device completes them untouched),
+ * the ring kept full, one kick per refill, completions collected by polling. */
+GUEST_CODE static void guest_null(uint64_t area, uint64_t n, uint64_t features)
+{
+	struct virtio_mmio_drv *d = (void *)(area + A_DRV);
+	struct vring_drv *q = (void *)(area + A_DRV + 0x800);
+	struct vring_sg sg = { (void *)(area + A_DATA), 64 };
+	uint64_t sent = 0, done = 0, bad = 0;
+	void *cookie;
+	uint32_t len;
+
+	GUEST_ASSERT_EQ(virtio_mmio_init(d, VIRTIO_MMIO_BASE, features), 0);
+	GUEST_ASSERT_EQ(virtio_mmio_setup_queue(d, q, 0, QUEUE_SIZE, (void *)(area + A_RING), 4096,
+						(void *)(area + A_SLOTS)), QUEUE_SIZE);
+	virtio_mmio_driver_ok(d);
+	while (done < n) {
+		while (sent < n && vring_drv_add(q, &sg, 1, 0, (void *)(sent + 1), NULL) >= 0)
+			sent++;
+		virtio_mmio_kick(d, q);
+		while (vring_drv_pop_used(q, &cookie, &len) == 1)
+			bad += (uint64_t)cookie != ++done || len != 0;
+	}
+	GUEST_SYNC(SYNC_NULL, done, bad, q->kicks, q->kicks_suppressed);
+	GUEST_DONE();
+}
+
+/* Error paths return codes, never hang. which: ERR_REFUSED (the device
+ * refuses the feature set), ERR_NOT_BLK (a non-block device). */
+enum { ERR_REFUSED, ERR_NOT_BLK };
+
+GUEST_CODE static void guest_errors(uint64_t area, uint64_t which)
+{
+	struct virtio_mmio_drv *d = (void *)(area + A_DRV);
+	struct virtio_blk_drv *b = (void *)(area + A_DRV + 0x400);
+	struct vring_drv *q = (void *)(area + A_DRV + 0x800);
+	void *ring = (void *)(area + A_RING), *slots = (void *)(area + A_SLOTS);
+
+	if (which == ERR_REFUSED) {
+		GUEST_ASSERT_EQ(virtio_mmio_init(d, VIRTIO_MMIO_BASE,
+						 1ULL << VIRTIO_RING_F_EVENT_IDX), -EPROTO);
+		GUEST_SYNC(SYNC_ERR, virtio_mmio_status(d));
+		/* A fresh attempt without the refused bit works. */
+		GUEST_ASSERT_EQ(virtio_mmio_init(d, VIRTIO_MMIO_BASE, 0), 0);
+		GUEST_SYNC(SYNC_ERR, virtio_mmio_status(d));
+	} else {
+		GUEST_ASSERT_EQ(virtio_blk_init(b, VIRTIO_MMIO_BASE, 0, QUEUE_SIZE, ring, 4096, slots),
+				-ENODEV);
+		GUEST_ASSERT_EQ(virtio_mmio_init(d, VIRTIO_MMIO_BASE, 0), 0);
+		GUEST_ASSERT_EQ(virtio_mmio_setup_queue(d, q, 0, QUEUE_SIZE, ring, 4096, slots),
+				QUEUE_SIZE);
+		GUEST_ASSERT_EQ(virtio_mmio_setup_queue(d, q, 0, QUEUE_SIZE, ring, 4096, slots),
+				-EBUSY);
+		GUEST_ASSERT_EQ(virtio_mmio_setup_queue(d, q, 1, QUEUE_SIZE, ring, 4096, slots),
+				-ENOENT);
+		GUEST_SYNC(SYNC_ERR, virtio_mmio_status(d));
+	}
 	GUEST_DONE();
 }
 
@@ -298,6 +358,116 @@ static void run_variant(const struct variant *v)
 	kvm_vm_free(vm);
 }
 
+static int null_chain(void *ctx, uint16_t q, const struct virtq_chain *c, uint32_t *written)
+{
+	(void)ctx;
+	(void)q;
+	(void)c;
+	*written = 0;
+	return 0;
+}
+
+static int refuse_event_idx(void *ctx, uint64_t f)
+{
+	(void)ctx;
+	return f & (1ull << VIRTIO_RING_F_EVENT_IDX) ? -EINVAL : 0;
+}
+
+static const struct virtio_dev_ops null_ops = { .handle_chain = null_chain };
+static const struct virtio_dev_ops refusing_ops = {
+	.handle_chain = null_chain, .validate_features = refuse_event_idx,
+};
+
+/* A VM with one device of type id and ops; the guest entry gets area + args. */
+struct rig {
+	struct kvm_vm *vm;
+	struct kvm_vcpu *vcpu;
+	struct virtio_kvm *vk;
+	struct virtio_mmio_dev *dev;
+	uint64_t area;
+};
+
+static void rig_up(struct rig *r, void *entry, uint32_t id, const struct virtio_dev_ops *ops,
+		   enum virtio_notify_mode notify)
+{
+	struct virtio_kvm_cfg kc = { .notify = notify, .irq = IRQ_METHOD_LINE, .iothread_cpu = -1 };
+	struct virtio_mmio_cfg mc = {
+		.device_id = id, .num_queues = 1, .queue_size_max = 256, .ops = ops,
+		.irq = &virtio_kvm_irq_ops,
+	};
+
+	r->vm = vm_create_with_vcpu(&r->vcpu, entry);
+	mc.mem = &r->vm->mem;
+	r->vk = virtio_kvm_create(r->vm, &kc);
+	mc.irq_ctx = r->vk;
+	TEST_ASSERT(!virtio_mmio__create(&mc, &r->dev), "virtio_mmio__create");
+	virtio_kvm_start(r->vk, r->dev, 1);
+	r->area = vm_alloc(r->vm, AREA_BYTES, 4096);
+}
+
+static void rig_down(struct rig *r)
+{
+	virtio_kvm_destroy(r->vk);
+	virtio_mmio__destroy(r->dev);
+	kvm_vm_free(r->vm);
+}
+
+static void run_null(unsigned int cpl, enum virtio_notify_mode notify, uint64_t features)
+{
+	const uint64_t n = 1000;
+	struct virtio_mmio_stats st;
+	struct ucall uc;
+	struct rig r;
+	uint64_t invalid = 0;
+
+	rig_up(&r, guest_null, VIRTIO_ID_BLOCK, &null_ops, notify);
+	vcpu_set_entry(r.vcpu, guest_null, cpl, 3, r.area, n, features);
+	expect_sync(r.vcpu, &uc, SYNC_NULL);
+	{
+		struct ucall done;
+
+		TEST_ASSERT(vcpu_run_ucall(r.vcpu, &done) == UCALL_DONE, "guest did not finish");
+	}
+	virtio_mmio__get_stats(r.dev, &st);
+	for (int i = 0; i < VMMIO_INVAL_NR; i++)
+		invalid += st.invalid[i];
+	ktap_result(uc.args[1] == n && uc.args[2] == 0 && invalid == 0,
+		    "CPL%u %s, features 0x%" PRIx64 ": %" PRIu64 " null requests in order, "
+		    "%" PRIu64 " kicks (%" PRIu64 " suppressed), no invalid access",
+		    cpl, virtio_notify_mode_name(notify), features, uc.args[1], uc.args[3], uc.args[4]);
+	rig_down(&r);
+}
+
+static void run_errors(void)
+{
+	const uint32_t failed = VIRTIO_CONFIG_S_FAILED;
+	struct ucall uc;
+	struct rig r;
+	uint64_t s1, s2;
+
+	rig_up(&r, guest_errors, VIRTIO_ID_BLOCK, &refusing_ops, NOTIFY_TRAPPED);
+	vcpu_set_entry(r.vcpu, guest_errors, 0, 2, r.area, (uint64_t)ERR_REFUSED);
+	expect_sync(r.vcpu, &uc, SYNC_ERR);
+	s1 = uc.args[1];
+	expect_sync(r.vcpu, &uc, SYNC_ERR);
+	s2 = uc.args[1];
+	TEST_ASSERT(vcpu_run_ucall(r.vcpu, &uc) == UCALL_DONE, "guest did not finish");
+	ktap_result((s1 & failed) && !(s1 & VIRTIO_CONFIG_S_FEATURES_OK) &&
+		    s2 == (VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER |
+			   VIRTIO_CONFIG_S_FEATURES_OK),
+		    "refused features: -EPROTO with FAILED set (Status 0x%" PRIx64 "), then a "
+		    "retry without the bit negotiates (Status 0x%" PRIx64 ")", s1, s2);
+	rig_down(&r);
+
+	rig_up(&r, guest_errors, VIRTIO_ID_NET, &null_ops, NOTIFY_TRAPPED);
+	vcpu_set_entry(r.vcpu, guest_errors, 0, 2, r.area, (uint64_t)ERR_NOT_BLK);
+	expect_sync(r.vcpu, &uc, SYNC_ERR);
+	TEST_ASSERT(vcpu_run_ucall(r.vcpu, &uc) == UCALL_DONE, "guest did not finish");
+	ktap_result(true, "virtio_blk_init on a net device: -ENODEV; queue already ready: -EBUSY; "
+		    "absent queue: -ENOENT");
+	rig_down(&r);
+}
+
 int main(void)
 {
 	const uint64_t ring = (1ull << VIRTIO_RING_F_EVENT_IDX) | (1ull << VIRTIO_RING_F_INDIRECT_DESC);
@@ -311,8 +481,13 @@ int main(void)
 	};
 
 	kvm_open_or_skip();
-	ktap_plan((int)ARRAY_SIZE(variants));
+	ktap_plan((int)ARRAY_SIZE(variants) + 4 + 2);
 	for (unsigned int i = 0; i < ARRAY_SIZE(variants); i++)
 		run_variant(&variants[i]);
+	run_null(0, NOTIFY_TRAPPED, 0);
+	run_null(0, NOTIFY_IOEVENTFD, ring);
+	run_null(3, NOTIFY_TRAPPED, ring);
+	run_null(3, NOTIFY_IOEVENTFD, 0);
+	run_errors();
 	return ktap_exit_code();
 }
