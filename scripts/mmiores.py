@@ -132,6 +132,8 @@ def config_label(key, skip=("scenario",)):
     for c in CONFIG_COLUMNS[2:]:
         if c in skip or d[c] == "":
             continue
+        if short[c] == "" and d[c] in d["kind"]:
+            continue    # mmio_write_trapped needs no "trapped", host_irqfd no "irqfd"
         parts.append(d[c] if short[c] == "" else f"{short[c]}={d[c]}")
     return " ".join(parts)
 
