@@ -15,9 +15,10 @@
  * accesses are counted per kind (struct virtio_mmio_stats) and logged once
  * per kind to stderr.
  *
- * Names: host device model uses kvmtool's module__verb (virtio_mmio__notify,
- * virtq_pop, virtio_blk__create); the guest driver owns virtio_mmio_* and
- * virtio_blk_*, and both are linked into every binary.
+ * Names: the host device model uses kvmtool's module__verb
+ * (virtio_mmio__notify, virtio_blk__create) because the guest driver owns
+ * virtio_mmio_* and virtio_blk_* and both are linked into every binary.
+ * virtq_* has no guest twin and keeps one underscore.
  */
 #ifndef MMIOBENCH_VIRTIO_MMIO_DEV_H
 #define MMIOBENCH_VIRTIO_MMIO_DEV_H
