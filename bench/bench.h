@@ -14,6 +14,7 @@
 #include "kvm_util.h"
 #include "platform.h"
 #include "results.h"
+#include "guest_bench.h"
 #include "virtio_kvm.h"
 
 #define BENCH_MAX_LIST 8
@@ -60,6 +61,7 @@ struct bench_ctx {
 	struct bench_skip skips[BENCH_MAX_SKIPS];
 	int nskips;
 	int crosscheck_failures;
+	double floor_ticks[4];		/* empty-loop p50 per CPL, -1 until measured */
 	char notes[16][320];		/* facts a reader must know, for meta.json */
 	int nnotes;
 	char cut_short[256];
@@ -95,6 +97,25 @@ void bench_crosscheck(struct bench_ctx *c, bool ok, const char *fmt, ...)
 /* Thread CPU time of the caller, ns. */
 uint64_t bench_thread_cpu_ns(void);
 void bench_write_meta(struct bench_ctx *c, bool final);
+
+/* One guest-timed access kind (bench/exit_latency.c). */
+enum exit_path { PATH_NONE, PATH_USER_MMIO, PATH_USER_PIO, PATH_KERNEL_IOEVENTFD, PATH_KERNEL_EXIT };
+
+struct timed_kind {
+	const char *name;
+	timed_loop_fn loop;
+	uint64_t addr, value;
+	bool virtio;			/* needs the virtio device at VIRTIO_MMIO_BASE */
+	enum virtio_notify_mode notify;
+	int pio;			/* 1: trapped port, 2: port with an ioeventfd */
+	enum exit_path path;
+};
+
+/* Probe, repetitions in fresh VMs, samples/cdf/summary rows for one kind at
+ * one CPL; the floor kind (PATH_NONE) sets c->floor_ticks[cpl]. 0 or -EINTR. */
+int bench_measure_timed(struct bench_ctx *c, const char *scenario, const struct timed_kind *k, int cpl);
+/* Measures the empty loop at cpl unless this run already has it. */
+int bench_measure_floor(struct bench_ctx *c, const char *scenario, int cpl);
 
 /* Scenarios: 0, or -EINTR when interrupted (rows so far are kept). */
 int scenario_exit(struct bench_ctx *c);

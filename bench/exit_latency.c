@@ -9,6 +9,7 @@
  * path the kind claims.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -31,18 +32,6 @@ GUEST_CODE static void exit_guest_main(timed_loop_fn loop, uint64_t addr, uint64
 	GUEST_DONE();
 }
 
-enum exit_path { PATH_NONE, PATH_USER_MMIO, PATH_USER_PIO, PATH_KERNEL_IOEVENTFD, PATH_KERNEL_EXIT };
-
-struct exit_kind {
-	const char *name;
-	timed_loop_fn loop;
-	uint64_t addr, value;
-	bool virtio;			/* needs the virtio device at VIRTIO_MMIO_BASE */
-	enum virtio_notify_mode notify;
-	int pio;			/* 1: trapped port, 2: port with an ioeventfd */
-	enum exit_path path;
-};
-
 #define QNOTIFY (VIRTIO_MMIO_BASE + VIRTIO_MMIO_QUEUE_NOTIFY)
 #define PIO_IOEVENTFD_PORT (TEST_PIO_PORT + 0x10)
 
@@ -59,29 +48,29 @@ static bool host_is_amd(const struct bench_ctx *c)
 	return !strcmp(c->plat.cpu_vendor, "AuthenticAMD") || !strcmp(c->plat.cpu_vendor, "HygonGenuine");
 }
 
-static int exit_kinds(const struct bench_ctx *c, struct exit_kind *k)
+static int exit_kinds(const struct bench_ctx *c, struct timed_kind *k)
 {
 	int n = 0;
 
-	k[n++] = (struct exit_kind){ "empty_loop", timed_empty, 0, 0, false, 0, 0, PATH_NONE };
-	k[n++] = (struct exit_kind){ "mmio_write_trapped", timed_mmio_write32, QNOTIFY, 0, true,
+	k[n++] = (struct timed_kind){ "empty_loop", timed_empty, 0, 0, false, 0, 0, PATH_NONE };
+	k[n++] = (struct timed_kind){ "mmio_write_trapped", timed_mmio_write32, QNOTIFY, 0, true,
 				     NOTIFY_TRAPPED, 0, PATH_USER_MMIO };
-	k[n++] = (struct exit_kind){ "mmio_read_config", timed_mmio_read32,
+	k[n++] = (struct timed_kind){ "mmio_read_config", timed_mmio_read32,
 				     VIRTIO_MMIO_BASE + VIRTIO_MMIO_CONFIG, 0, true, NOTIFY_TRAPPED, 0,
 				     PATH_USER_MMIO };
-	k[n++] = (struct exit_kind){ "mmio_read_isr", timed_mmio_read32,
+	k[n++] = (struct timed_kind){ "mmio_read_isr", timed_mmio_read32,
 				     VIRTIO_MMIO_BASE + VIRTIO_MMIO_INTERRUPT_STATUS, 0, true,
 				     NOTIFY_TRAPPED, 0, PATH_USER_MMIO };
-	k[n++] = (struct exit_kind){ "mmio_ioeventfd_datamatch", timed_mmio_write32, QNOTIFY, 0, true,
+	k[n++] = (struct timed_kind){ "mmio_ioeventfd_datamatch", timed_mmio_write32, QNOTIFY, 0, true,
 				     NOTIFY_IOEVENTFD, 0, PATH_KERNEL_IOEVENTFD };
-	k[n++] = (struct exit_kind){ "mmio_ioeventfd_zerolen", timed_mmio_write32, QNOTIFY, 0, true,
+	k[n++] = (struct timed_kind){ "mmio_ioeventfd_zerolen", timed_mmio_write32, QNOTIFY, 0, true,
 				     NOTIFY_IOEVENTFD_ZEROLEN, 0, PATH_KERNEL_IOEVENTFD };
-	k[n++] = (struct exit_kind){ "pio_trapped", timed_pio_out32, TEST_PIO_PORT, 0, false, 0, 1,
+	k[n++] = (struct timed_kind){ "pio_trapped", timed_pio_out32, TEST_PIO_PORT, 0, false, 0, 1,
 				     PATH_USER_PIO };
-	k[n++] = (struct exit_kind){ "pio_ioeventfd", timed_pio_out32, PIO_IOEVENTFD_PORT, 0, false, 0,
+	k[n++] = (struct timed_kind){ "pio_ioeventfd", timed_pio_out32, PIO_IOEVENTFD_PORT, 0, false, 0,
 				     2, PATH_KERNEL_IOEVENTFD };
-	k[n++] = (struct exit_kind){ "cpuid", timed_cpuid, 0, 0, false, 0, 0, PATH_KERNEL_EXIT };
-	k[n++] = (struct exit_kind){ "vmcall", host_is_amd(c) ? timed_vmmcall : timed_vmcall,
+	k[n++] = (struct timed_kind){ "cpuid", timed_cpuid, 0, 0, false, 0, 0, PATH_KERNEL_EXIT };
+	k[n++] = (struct timed_kind){ "vmcall", host_is_amd(c) ? timed_vmmcall : timed_vmcall,
 				     0x7fffffff, 0, false, 0, 0, PATH_KERNEL_EXIT };
 	return n;
 }
@@ -101,7 +90,7 @@ static int64_t stat_delta(int64_t before, int64_t after)
 }
 
 /* One fresh VM, one run of the kind. */
-static enum guest_outcome run_once(struct bench_ctx *c, const struct exit_kind *k, int cpl,
+static enum guest_outcome run_once(struct bench_ctx *c, const struct timed_kind *k, int cpl,
 				   uint64_t warmup, uint64_t n, unsigned int watchdog_ms,
 				   struct rep_result *res, char *why, size_t why_len)
 {
@@ -173,7 +162,7 @@ static enum guest_outcome run_once(struct bench_ctx *c, const struct exit_kind *
 
 /* Did every access take the path the kind claims? "About N": the DONE
  * ucall and host interrupts add a few exits, hence the slack. */
-static void crosscheck(struct bench_ctx *c, const struct exit_kind *k, int cpl, uint64_t total,
+static void crosscheck(struct bench_ctx *c, const struct timed_kind *k, int cpl, uint64_t total,
 		       const struct rep_result *r)
 {
 	const int64_t slack = 8 + (int64_t)total / 50, t = (int64_t)total;
@@ -225,7 +214,7 @@ static void crosscheck(struct bench_ctx *c, const struct exit_kind *k, int cpl, 
 }
 
 static void write_row(struct bench_ctx *c, const struct results_config *cfg, unsigned int rep,
-		      struct rep_result *r, const struct exit_kind *k, double floor_p50_ticks,
+		      struct rep_result *r, const struct timed_kind *k, double floor_p50_ticks,
 		      uint64_t total, struct stats_summary *sum)
 {
 	stats_summarize_u64(r->samples, r->n, sum);
@@ -257,80 +246,93 @@ static void write_row(struct bench_ctx *c, const struct results_config *cfg, uns
 	results_add_cdf(c->cdf, cfg, (int)rep, r->samples, r->n, c->tsc_khz);
 }
 
+int bench_measure_timed(struct bench_ctx *c, const char *scenario, const struct timed_kind *k, int cpl)
+{
+	const struct bench_opts *o = c->o;
+	struct results_config cfg = RESULTS_CONFIG_NA;
+	double p50_ns[100], p99_ns[100], net_ns[100], p50_ticks[100];
+	bool is_floor = k->path == PATH_NONE;
+	double floor_ticks = is_floor ? -1 : c->floor_ticks[cpl];
+	unsigned int reps_done = 0;
+	struct rep_result probe = { 0 };
+	enum guest_outcome po;
+	char why[512];
+
+	cfg.scenario = scenario;
+	cfg.kind = k->name;
+	cfg.cpl = cpl;
+	if (k->virtio)
+		cfg.notify = virtio_notify_mode_name(k->notify);
+	bench_progress(c, k->name);
+	/* A one-sample probe under a short watchdog first: a kind the platform
+	 * cannot do (a hang, a fault) is skipped with its reason. */
+	po = run_once(c, k, cpl, 0, 1, o->watchdog_ms < 3000 ? o->watchdog_ms : 3000, &probe, why, sizeof(why));
+	free(probe.samples);
+	free(probe.user_ticks);
+	if (po == GUEST_INTERRUPTED)
+		return -EINTR;
+	if (po == GUEST_FAILED) {
+		bench_skip(c, scenario, k->name, cpl, "%s", why);
+		return 0;
+	}
+	for (unsigned int rep = 0; rep < o->reps; rep++) {
+		struct rep_result r = { 0 };
+		struct stats_summary sum;
+		enum guest_outcome go = run_once(c, k, cpl, o->warmup, o->iterations, o->watchdog_ms,
+						 &r, why, sizeof(why));
+
+		if (go != GUEST_OK) {
+			free(r.user_ticks);
+			if (go == GUEST_INTERRUPTED)
+				return -EINTR;
+			bench_skip(c, scenario, k->name, cpl, "repetition %u: %s", rep, why);
+			break;
+		}
+		write_row(c, &cfg, rep, &r, k, floor_ticks, o->warmup + o->iterations, &sum);
+		p50_ticks[reps_done] = sum.p50;
+		p50_ns[reps_done] = stats_ticks_to_ns(sum.p50, c->tsc_khz);
+		p99_ns[reps_done] = stats_ticks_to_ns(sum.p99, c->tsc_khz);
+		net_ns[reps_done] = floor_ticks >= 0 ? stats_ticks_to_ns(sum.p50 - floor_ticks, c->tsc_khz) : NAN;
+		reps_done++;
+		free(r.samples);
+		free(r.user_ticks);
+	}
+	if (!reps_done)
+		return 0;
+	results_add_summary(c->summary, &cfg, "p50_ns", "ns", p50_ns, reps_done);
+	results_add_summary(c->summary, &cfg, "p99_ns", "ns", p99_ns, reps_done);
+	if (floor_ticks >= 0)
+		results_add_summary(c->summary, &cfg, "net_p50_ns", "ns", net_ns, reps_done);
+	if (is_floor) {	/* the floor: median of the run medians */
+		stats_sort_double(p50_ticks, reps_done);
+		c->floor_ticks[cpl] = stats_quantile_sorted_double(p50_ticks, reps_done, 0.5);
+	}
+	return 0;
+}
+
+int bench_measure_floor(struct bench_ctx *c, const char *scenario, int cpl)
+{
+	static const struct timed_kind empty = { "empty_loop", timed_empty, 0, 0, false, 0, 0, PATH_NONE };
+
+	if (c->floor_ticks[cpl] >= 0)
+		return 0;
+	return bench_measure_timed(c, scenario, &empty, cpl);
+}
+
 int scenario_exit(struct bench_ctx *c)
 {
 	const struct bench_opts *o = c->o;
-	struct exit_kind kinds[16];
+	struct timed_kind kinds[16];
 	int nk = exit_kinds(c, kinds);
-	double floor_ticks[4] = { -1, -1, -1, -1 };
 
 	c->cur_scenario = "exit";
 	for (int ci = 0; ci < o->ncpls; ci++) {
-		int cpl = o->cpls[ci];
-
 		for (int ki = 0; ki < nk; ki++) {
-			const struct exit_kind *k = &kinds[ki];
-			struct results_config cfg = RESULTS_CONFIG_NA;
-			double p50_ns[100], p99_ns[100], net_ns[100], p50_ticks[100];
-			unsigned int reps_done = 0;
-			char why[512];
-			struct rep_result probe = { 0 };
-
 			/* The floor is always measured: every other kind needs it. */
-			if (ki && !bench_kind_selected(o, k->name))
+			if (ki && !bench_kind_selected(o, kinds[ki].name))
 				continue;
-			cfg.scenario = "exit";
-			cfg.kind = k->name;
-			cfg.cpl = cpl;
-			if (k->virtio)
-				cfg.notify = virtio_notify_mode_name(k->notify);
-			bench_progress(c, k->name);
-			/* A one-sample probe under a short watchdog first: a kind the
-			 * platform cannot do (a hang, a fault) is skipped with its reason. */
-			enum guest_outcome po = run_once(c, k, cpl, 0, 1, o->watchdog_ms < 3000 ? o->watchdog_ms : 3000,
-							 &probe, why, sizeof(why));
-			free(probe.samples);
-			free(probe.user_ticks);
-			if (po == GUEST_INTERRUPTED)
+			if (bench_measure_timed(c, "exit", &kinds[ki], o->cpls[ci]) < 0)
 				return -EINTR;
-			if (po == GUEST_FAILED) {
-				bench_skip(c, "exit", k->name, cpl, "%s", why);
-				c->configs_done++;
-				continue;
-			}
-			for (unsigned int rep = 0; rep < o->reps; rep++) {
-				struct rep_result r = { 0 };
-				struct stats_summary sum;
-				enum guest_outcome go = run_once(c, k, cpl, o->warmup, o->iterations, o->watchdog_ms,
-								 &r, why, sizeof(why));
-
-				if (go != GUEST_OK) {
-					free(r.user_ticks);
-					if (go == GUEST_INTERRUPTED)
-						return -EINTR;
-					bench_skip(c, "exit", k->name, cpl, "repetition %u: %s", rep, why);
-					break;
-				}
-				write_row(c, &cfg, rep, &r, k, ki ? floor_ticks[cpl] : -1,
-					  o->warmup + o->iterations, &sum);
-				p50_ticks[reps_done] = sum.p50;
-				p50_ns[reps_done] = stats_ticks_to_ns(sum.p50, c->tsc_khz);
-				p99_ns[reps_done] = stats_ticks_to_ns(sum.p99, c->tsc_khz);
-				net_ns[reps_done] = ki ? stats_ticks_to_ns(sum.p50 - floor_ticks[cpl], c->tsc_khz) : 0;
-				reps_done++;
-				free(r.samples);
-				free(r.user_ticks);
-			}
-			if (reps_done) {
-				results_add_summary(c->summary, &cfg, "p50_ns", "ns", p50_ns, reps_done);
-				results_add_summary(c->summary, &cfg, "p99_ns", "ns", p99_ns, reps_done);
-				if (ki)
-					results_add_summary(c->summary, &cfg, "net_p50_ns", "ns", net_ns, reps_done);
-				if (!ki) {	/* the floor: median of the run medians */
-					stats_sort_double(p50_ticks, reps_done);
-					floor_ticks[cpl] = stats_quantile_sorted_double(p50_ticks, reps_done, 0.5);
-				}
-			}
 			c->configs_done++;
 		}
 	}

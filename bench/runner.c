@@ -348,6 +348,8 @@ int bench_begin(struct bench_ctx *c, struct bench_opts *o, int argc, char **argv
 
 	memset(c, 0, sizeof(*c));
 	c->o = o;
+	for (int i = 0; i < 4; i++)
+		c->floor_ticks[i] = -1;
 	for (int i = 0; i < argc && n < sizeof(command_line) - 2; i++)
 		n += (size_t)snprintf(command_line + n, sizeof(command_line) - n, "%s%s", i ? " " : "", argv[i]);
 	clock_gettime(CLOCK_MONOTONIC, &c->start);
