@@ -109,6 +109,7 @@ struct timed_kind {
 	enum virtio_notify_mode notify;
 	int pio;			/* 1: trapped port, 2: port with an ioeventfd */
 	enum exit_path path;
+	unsigned int exits_per_iter;	/* userspace exits per access; 0 means 1 */
 };
 
 /* Probe, repetitions in fresh VMs, samples/cdf/summary rows for one kind at

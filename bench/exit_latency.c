@@ -52,26 +52,26 @@ static int exit_kinds(const struct bench_ctx *c, struct timed_kind *k)
 {
 	int n = 0;
 
-	k[n++] = (struct timed_kind){ "empty_loop", timed_empty, 0, 0, false, 0, 0, PATH_NONE };
+	k[n++] = (struct timed_kind){ "empty_loop", timed_empty, 0, 0, false, 0, 0, PATH_NONE, 1 };
 	k[n++] = (struct timed_kind){ "mmio_write_trapped", timed_mmio_write32, QNOTIFY, 0, true,
-				     NOTIFY_TRAPPED, 0, PATH_USER_MMIO };
+				     NOTIFY_TRAPPED, 0, PATH_USER_MMIO, 1 };
 	k[n++] = (struct timed_kind){ "mmio_read_config", timed_mmio_read32,
 				     VIRTIO_MMIO_BASE + VIRTIO_MMIO_CONFIG, 0, true, NOTIFY_TRAPPED, 0,
-				     PATH_USER_MMIO };
+				     PATH_USER_MMIO, 1 };
 	k[n++] = (struct timed_kind){ "mmio_read_isr", timed_mmio_read32,
 				     VIRTIO_MMIO_BASE + VIRTIO_MMIO_INTERRUPT_STATUS, 0, true,
-				     NOTIFY_TRAPPED, 0, PATH_USER_MMIO };
+				     NOTIFY_TRAPPED, 0, PATH_USER_MMIO, 1 };
 	k[n++] = (struct timed_kind){ "mmio_ioeventfd_datamatch", timed_mmio_write32, QNOTIFY, 0, true,
-				     NOTIFY_IOEVENTFD, 0, PATH_KERNEL_IOEVENTFD };
+				     NOTIFY_IOEVENTFD, 0, PATH_KERNEL_IOEVENTFD, 1 };
 	k[n++] = (struct timed_kind){ "mmio_ioeventfd_zerolen", timed_mmio_write32, QNOTIFY, 0, true,
-				     NOTIFY_IOEVENTFD_ZEROLEN, 0, PATH_KERNEL_IOEVENTFD };
+				     NOTIFY_IOEVENTFD_ZEROLEN, 0, PATH_KERNEL_IOEVENTFD, 1 };
 	k[n++] = (struct timed_kind){ "pio_trapped", timed_pio_out32, TEST_PIO_PORT, 0, false, 0, 1,
-				     PATH_USER_PIO };
+				     PATH_USER_PIO, 1 };
 	k[n++] = (struct timed_kind){ "pio_ioeventfd", timed_pio_out32, PIO_IOEVENTFD_PORT, 0, false, 0,
-				     2, PATH_KERNEL_IOEVENTFD };
-	k[n++] = (struct timed_kind){ "cpuid", timed_cpuid, 0, 0, false, 0, 0, PATH_KERNEL_EXIT };
+				     2, PATH_KERNEL_IOEVENTFD, 1 };
+	k[n++] = (struct timed_kind){ "cpuid", timed_cpuid, 0, 0, false, 0, 0, PATH_KERNEL_EXIT, 1 };
 	k[n++] = (struct timed_kind){ "vmcall", host_is_amd(c) ? timed_vmmcall : timed_vmcall,
-				     0x7fffffff, 0, false, 0, 0, PATH_KERNEL_EXIT };
+				     0x7fffffff, 0, false, 0, 0, PATH_KERNEL_EXIT, 1 };
 	return n;
 }
 
@@ -122,10 +122,12 @@ static enum guest_outcome run_once(struct bench_ctx *c, const struct timed_kind 
 	}
 	out_gpa = vm_alloc(vm, (n > warmup ? n : warmup) * 8, 0);
 	if (k->path == PATH_USER_MMIO || k->path == PATH_USER_PIO) {
-		res->user_ticks = calloc(warmup + n + 16, sizeof(uint32_t));
+		unsigned int per = k->exits_per_iter ? k->exits_per_iter : 1;
+
+		res->user_ticks = calloc((warmup + n) * per + 16, sizeof(uint32_t));
 		TEST_ASSERT(res->user_ticks, "calloc");
 		vcpu->user_ticks = res->user_ticks;
-		vcpu->user_ticks_cap = warmup + n + 16;
+		vcpu->user_ticks_cap = (warmup + n) * per + 16;
 	}
 	e0 = vcpu_stat(vcpu, "exits");
 	m0 = vcpu_stat(vcpu, "mmio_exits");
@@ -146,11 +148,13 @@ static enum guest_outcome run_once(struct bench_ctx *c, const struct timed_kind 
 		TEST_ASSERT(res->samples, "malloc");
 		memcpy(res->samples, addr_gpa2hva(vm, out_gpa), n * sizeof(uint64_t));
 		/* The first warmup exits belong to the warm-up loop. */
-		res->user_n = vcpu->user_ticks_n > warmup ? vcpu->user_ticks_n - warmup : 0;
-		if (res->user_n > n)
-			res->user_n = n;
+		uint64_t per = k->exits_per_iter ? k->exits_per_iter : 1, skip = warmup * per;
+
+		res->user_n = vcpu->user_ticks_n > skip ? vcpu->user_ticks_n - skip : 0;
+		if (res->user_n > n * per)
+			res->user_n = n * per;
 		if (res->user_n)
-			memmove(res->user_ticks, res->user_ticks + warmup, res->user_n * sizeof(uint32_t));
+			memmove(res->user_ticks, res->user_ticks + skip, res->user_n * sizeof(uint32_t));
 	}
 	vcpu->user_ticks = NULL;
 	bench_dev_detach(dev);
@@ -165,7 +169,8 @@ static enum guest_outcome run_once(struct bench_ctx *c, const struct timed_kind 
 static void crosscheck(struct bench_ctx *c, const struct timed_kind *k, int cpl, uint64_t total,
 		       const struct rep_result *r)
 {
-	const int64_t slack = 8 + (int64_t)total / 50, t = (int64_t)total;
+	const int64_t t = (int64_t)total * (k->exits_per_iter ? k->exits_per_iter : 1);
+	const int64_t slack = 8 + t / 50;
 
 	switch (k->path) {
 	case PATH_USER_MMIO:
@@ -312,7 +317,7 @@ int bench_measure_timed(struct bench_ctx *c, const char *scenario, const struct 
 
 int bench_measure_floor(struct bench_ctx *c, const char *scenario, int cpl)
 {
-	static const struct timed_kind empty = { "empty_loop", timed_empty, 0, 0, false, 0, 0, PATH_NONE };
+	static const struct timed_kind empty = { "empty_loop", timed_empty, 0, 0, false, 0, 0, PATH_NONE, 1 };
 
 	if (c->floor_ticks[cpl] >= 0)
 		return 0;

@@ -357,3 +357,11 @@ void vm_install_handler(struct kvm_vm *vm, int vector, void (*fn)(struct ex_regs
 	TEST_ASSERT(vector >= 0 && vector < 256, "vector %d", vector);
 	guest_hva(vm, &guest_handlers[0])[vector] = fn;
 }
+
+void vm_install_isr_entry(struct kvm_vm *vm, int vector, void (*entry)(void))
+{
+	uint64_t *idt = addr_gpa2hva(vm, vm->idt_gpa);
+
+	TEST_ASSERT(vector >= 32 && vector < 256, "vector %d", vector);
+	x86_encode_idt_gate((uint64_t)(uintptr_t)entry, GDT_KERNEL_CS, 0, &idt[vector * 2]);
+}

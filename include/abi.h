@@ -89,4 +89,19 @@ struct bench_notify_params {
 	uint64_t completed, bad_status;
 	int64_t error;				/* < 0: set-up failed */
 };
+/* IRQ delivery: the guest announces each wait in `ready`; the host injects. */
+struct bench_irq_params {
+	uint64_t total;			/* interrupts to take */
+	uint32_t halted;		/* wait halted (1) or spinning (0) */
+	uint32_t pad;
+	volatile uint64_t ready;	/* guest: i + 1 when waiting for interrupt i */
+};
+
+/* Round trip: notify -> device completes -> interrupt -> ISR entry. */
+struct bench_rt_params {
+	uint64_t total;
+	uint64_t ring_gpa, slots_gpa, req_gpa, data_gpa, out_gpa;
+	uint64_t bad_status;
+	int64_t error;
+};
 #endif

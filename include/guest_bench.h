@@ -24,4 +24,13 @@ void timed_vmmcall(uint64_t nr, uint64_t value, uint64_t n, uint64_t *out);	/* A
  * of servicing a virtio-mmio interrupt (addr = device window). */
 void timed_irq_service(uint64_t base, uint64_t value, uint64_t n, uint64_t *out);
 
+
+/* guest/isr_stamp.S: interrupt entries that stamp the TSC on arrival. The
+ * guest clears isr_stamp_flag before each expected interrupt; the entry
+ * keeps the first stamp, sets the flag and bumps the count. */
+extern volatile uint64_t isr_stamp_tsc, isr_stamp_count;
+extern volatile uint32_t isr_stamp_flag;
+void guest_isr_stamp(void);
+void guest_isr_virtio_stamp(void);
+
 #endif

@@ -167,6 +167,10 @@ void vcpu_sregs_set(struct kvm_vcpu *vcpu, struct kvm_sregs *sregs);
 /* Guest exception handler table (the guest's copy of guest_handlers[]). */
 void vm_install_handler(struct kvm_vm *vm, int vector, void (*fn)(struct ex_regs *));
 
+/* Points IDT vector at a raw entry (an asm stub that ends in IRETQ),
+ * bypassing the C router: for interrupt-latency measurements. */
+void vm_install_isr_entry(struct kvm_vm *vm, int vector, void (*entry)(void));
+
 /* ---- interrupts ---------------------------------------------------------- */
 void vm_irq_line(struct kvm_vm *vm, uint32_t gsi, int level);
 /* Returns 0 or -errno. resample_fd < 0: edge irqfd; else level + resample. */

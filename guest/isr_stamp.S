@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Interrupt entries for the IRQ benchmarks. Their third instruction reads
+ * the TSC, so a stamp is as close to "the ISR's first instruction" as the
+ * guest can get without clobbering the interrupted code's registers. Only
+ * the first stamp after isr_stamp_flag was cleared is kept; every entry
+ * counts, and EOIs the LAPIC.
+ *
+ * guest_isr_stamp:        a bare interrupt (host-injected, no device).
+ * guest_isr_virtio_stamp: a virtio-mmio device 0 interrupt: also reads
+ *                         InterruptStatus and acks it, as any driver must
+ *                         before EOI (or a level line fires again at once).
+ */
+#define LAPIC_EOI_ADDR		0xfee000b0
+#define VIRTIO0_ISR_ADDR	0xd0000060	/* VIRTIO_MMIO_BASE + INTERRUPT_STATUS */
+
+	.section .bss
+	.balign 8
+	.globl isr_stamp_tsc, isr_stamp_count, isr_stamp_flag
+isr_stamp_tsc:		.quad 0
+isr_stamp_count:	.quad 0
+isr_stamp_flag:		.long 0
+	.long 0
+
+	.section guest_text, "ax"
+
+.macro STAMP_ENTRY
+	pushq %rax
+	pushq %rdx
+	rdtsc
+	cmpl $0, isr_stamp_flag(%rip)
+	jne 1f
+	movl %eax, isr_stamp_tsc(%rip)
+	movl %edx, isr_stamp_tsc+4(%rip)
+1:
+.endm
+
+.macro STAMP_EXIT
+	movl $1, isr_stamp_flag(%rip)
+	lock incq isr_stamp_count(%rip)
+	movl $LAPIC_EOI_ADDR, %eax
+	movl $0, (%rax)
+	popq %rdx
+	popq %rax
+	iretq
+.endm
+
+	.globl guest_isr_stamp
+	.balign 16
+guest_isr_stamp:
+	STAMP_ENTRY
+	STAMP_EXIT
+
+	.globl guest_isr_virtio_stamp
+	.balign 16
+guest_isr_virtio_stamp:
+	STAMP_ENTRY
+	movl $VIRTIO0_ISR_ADDR, %edx
+	movl (%rdx), %eax	/* InterruptStatus */
+	movl %eax, 4(%rdx)	/* InterruptACK (0x64): exactly the bits seen */
+	STAMP_EXIT
+
+	.section .note.GNU-stack, "", @progbits
