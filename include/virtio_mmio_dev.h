@@ -15,6 +15,15 @@
  * accesses are counted per kind (struct virtio_mmio_stats) and logged once
  * per kind to stderr.
  *
+ * Wiring (the KVM side, see virtio_kvm.c): bus_register(vm, BUS_MMIO, base,
+ * 0x1000, virtio_mmio__access, dev); an iothread woken by an ioeventfd calls
+ * virtio_mmio__notify(dev, q) exactly as the trapped write does. irq ops:
+ * level KVM_IRQ_LINE raise = line 1, lower = line 0; edge irqfd raise =
+ * signal, lower = nothing; resample irqfd as edge, plus re-signal on each
+ * resample while virtio_mmio__irq_pending(). NOTIFICATION_DATA is offered:
+ * a datamatch ioeventfd on the queue index only matches if the driver does
+ * not negotiate it (or cfg.features_off removes it).
+ *
  * Names: the host device model uses kvmtool's module__verb
  * (virtio_mmio__notify, virtio_blk__create) because the guest driver owns
  * virtio_mmio_* and virtio_blk_* and both are linked into every binary.
