@@ -28,6 +28,7 @@ GUEST_SRCS := $(wildcard guest/*.c) $(wildcard guest/*.S)
 HARNESS_SRCS := $(wildcard harness/*.c)
 BENCH_SRCS := $(wildcard bench/*.c)
 -include tests/fuzz/fuzz.mk
+-include scripts/ab.mk
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 KVM_TEST_SRCS := $(wildcard tests/kvm/*.c)
 PY_TESTS := $(wildcard tests/py/test_*.py)
@@ -100,7 +101,7 @@ $(BUILD)/guest $(BUILD)/harness $(BUILD)/bench:
 	$(Q)mkdir -p $@
 
 check: deps all
-	$(Q)python3 scripts/run_tests.py --guest-check --build $(BUILD) $(UNIT_BINS) $(KVM_TEST_BINS) $(PY_TESTS) $(EXTRA_TESTS)
+	$(Q)MMIOBENCH_BIN=$(abspath $(MMIOBENCH)) python3 scripts/run_tests.py --guest-check --build $(BUILD) $(UNIT_BINS) $(KVM_TEST_BINS) $(PY_TESTS) $(EXTRA_TESTS)
 
 unit: deps $(UNIT_BINS)
 	$(Q)python3 scripts/run_tests.py --build $(BUILD) $(UNIT_BINS)

@@ -277,7 +277,11 @@ int bench_measure_timed(struct bench_ctx *c, const char *scenario, const struct 
 	if (po == GUEST_INTERRUPTED)
 		return -EINTR;
 	if (po == GUEST_FAILED) {
-		bench_skip(c, scenario, k->name, cpl, "%s", why);
+		/* Say why a CPL3 port access faults, not only that it did. */
+		bool iopl = k->pio && cpl == 3 && strstr(why, "vector 13 (#GP)");
+
+		bench_skip(c, scenario, k->name, cpl, "%s%s", iopl ? "CPL3 port I/O raised #GP: this "
+			   "hypervisor runs CPL3 with RFLAGS.IOPL 0 (PVM forces it); " : "", why);
 		return 0;
 	}
 	for (unsigned int rep = 0; rep < o->reps; rep++) {

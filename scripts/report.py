@@ -98,6 +98,8 @@ def missing_section(meta, samples, summary):
         at = f" at CPL {cpl}" if cpl not in (None, "", -1) else ""
         items.append(f"- skipped {s.get('scenario', '?')}/{s.get('kind', '?')}{at}: "
                      f"{s.get('reason', 'no reason given')}")
+    for n in meta.get("notes") or []:
+        items.append(f"- note: {n}")
     if meta.get("cut_short"):
         items.append(f"- **the run was cut short**: {meta['cut_short']}; configurations after "
                      "that point are absent")
