@@ -6,7 +6,8 @@ python3). A program's cases are its top-level `ok`/`not ok` lines; cases it
 planned but never reported count as failed, and so does a non-zero exit
 that no `not ok` line explains. Exit status 4 with `1..0 # SKIP` is a skip.
 With --guest-check, every ELF binary is also checked by
-check_guest_calls.py (guest code calls only guest code).
+check_guest_calls.py (guest code calls only guest code); an argument
+guestcheck:BINARY gets only that check (for a binary that is not a test).
 
 The last line is `N passed, N failed, N skipped`; the exit status is 1 if
 anything failed.
@@ -88,6 +89,11 @@ def main():
     failed_programs = []
     cmds = []
     for prog in args.programs:
+        if prog.startswith("guestcheck:"):  # a non-test binary: only its guest calls
+            prog = prog[len("guestcheck:"):]
+            cmds.append((prog + " [guest calls]",
+                         [sys.executable, os.path.join(HERE, "check_guest_calls.py"), prog]))
+            continue
         if prog.endswith(".py"):
             cmds.append((prog, [sys.executable, prog]))
         else:
