@@ -10,6 +10,7 @@
  * stats, the device's counters and both threads' CPU time around it.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -261,7 +262,8 @@ static enum guest_outcome run_rep(struct bench_ctx *c, const struct notify_cfg *
 		out->exits_per_s = (double)d_exits / secs;
 		out->irqs_per_s = (double)p->irqs / secs;
 		out->vcpu_ns_per_req = (double)d_vcpu / (double)p->completed;
-		out->iothread_ns_per_req = (double)d_iot / (double)p->completed;
+		/* No iothread (trapped without resample): not applicable, not zero. */
+		out->iothread_ns_per_req = s1.iothread_ns ? (double)d_iot / (double)p->completed : NAN;
 
 		results_set_config(c->samples, cfg);
 		results_set_u64(c->samples, "rep", rep);
@@ -319,8 +321,14 @@ static void add_summaries(struct bench_ctx *c, const struct results_config *cfg,
 	double v[100];
 
 	for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
-		for (unsigned int k = 0; k < n; k++)
+		bool measured = false;
+
+		for (unsigned int k = 0; k < n; k++) {
 			v[k] = *(const double *)((const char *)&r[k] + m[i].off);
+			measured |= !isnan(v[k]);
+		}
+		if (!measured)
+			continue;
 		results_add_summary(c->summary, cfg, m[i].metric,
 				    strstr(m[i].metric, "_per_s") ? "1/s" : "ns", v, n);
 	}
