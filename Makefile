@@ -101,7 +101,7 @@ $(BUILD)/guest $(BUILD)/harness $(BUILD)/bench:
 	$(Q)mkdir -p $@
 
 check: deps all
-	$(Q)MMIOBENCH_BIN=$(abspath $(MMIOBENCH)) python3 scripts/run_tests.py --guest-check --build $(BUILD) $(UNIT_BINS) $(KVM_TEST_BINS) $(PY_TESTS) guestcheck:$(MMIOBENCH) $(EXTRA_TESTS)
+	$(Q)MMIOBENCH_BIN=$(abspath $(MMIOBENCH)) MMIOBENCH_BUILD=$(abspath $(BUILD)) python3 scripts/run_tests.py --guest-check --build $(BUILD) $(UNIT_BINS) $(KVM_TEST_BINS) $(PY_TESTS) guestcheck:$(MMIOBENCH) $(EXTRA_TESTS)
 
 unit: deps $(UNIT_BINS)
 	$(Q)python3 scripts/run_tests.py --build $(BUILD) $(UNIT_BINS)

@@ -68,6 +68,7 @@ struct bench_ctx {
 	/* progress */
 	struct timespec start;
 	int configs_total, configs_done;
+	bool counting;			/* scenarios only count their configurations */
 	const char *cur_scenario;
 };
 

@@ -477,11 +477,17 @@ int scenario_irq(struct bench_ctx *c)
 			for (int w = WAIT_RUNNING; w <= WAIT_HALTED_OFF; w++) {
 				if (!bench_kind_selected(o, w == WAIT_RUNNING ? "deliver_running" : "deliver_halted"))
 					continue;
+				if (c->counting) {
+					c->configs_total++;
+					continue;
+				}
 				if (measure_delivery(c, cpl, methods[mi], (enum wait_mode)w) < 0)
 					return -EINTR;
 				c->configs_done++;
 			}
-		if (bench_kind_selected(o, "service")) {
+		if (bench_kind_selected(o, "service") && c->counting) {
+			c->configs_total++;
+		} else if (bench_kind_selected(o, "service")) {
 			if (bench_measure_floor(c, "irq", cpl) < 0 || bench_measure_timed(c, "irq", &service, cpl) < 0)
 				return -EINTR;
 			c->configs_done++;
@@ -490,6 +496,10 @@ int scenario_irq(struct bench_ctx *c)
 			continue;
 		for (int ni = 0; ni < o->nnotify; ni++)
 			for (int mi = 0; mi < 3; mi++) {
+				if (c->counting) {
+					c->configs_total++;
+					continue;
+				}
 				if (measure_roundtrip(c, cpl, o->notify_modes[ni], methods[mi]) < 0)
 					return -EINTR;
 				c->configs_done++;

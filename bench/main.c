@@ -63,11 +63,15 @@ int main(int argc, char **argv)
 		return cmd_info();
 	if (bench_begin(&c, &o, argc, argv) < 0)
 		return 2;
-	if (!strcmp(cmd, "exit") || !strcmp(cmd, "sweep"))
-		r = scenario_exit(&c);
-	if (!r && (!strcmp(cmd, "irq") || !strcmp(cmd, "sweep")))
-		r = scenario_irq(&c);
-	if (!r && (!strcmp(cmd, "notify") || !strcmp(cmd, "sweep")))
-		r = scenario_notify(&c);
+	/* First pass counts configurations (for the progress line), second measures. */
+	for (int pass = 0; pass < 2 && !r; pass++) {
+		c.counting = pass == 0;
+		if (!strcmp(cmd, "exit") || !strcmp(cmd, "sweep"))
+			r = scenario_exit(&c);
+		if (!r && (!strcmp(cmd, "irq") || !strcmp(cmd, "sweep")))
+			r = scenario_irq(&c);
+		if (!r && (!strcmp(cmd, "notify") || !strcmp(cmd, "sweep")))
+			r = scenario_notify(&c);
+	}
 	return bench_end(&c);
 }

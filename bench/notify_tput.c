@@ -360,6 +360,10 @@ int scenario_notify(struct bench_ctx *c)
 			continue;	/* a batch cannot exceed the ring */
 		if (!bench_kind_selected(o, "throughput"))
 			return 0;
+		if (c->counting) {
+			c->configs_total++;
+			continue;
+		}
 		cfg.scenario = "notify";
 		cfg.kind = "throughput";
 		cfg.cpl = nc.cpl;
