@@ -1,0 +1,421 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A hostile guest (checklist item 18): the guest brings up the real
+ * virtio-blk (RAM backend) with the guest driver, then writes one malformed
+ * chain of each kind straight into the live ring and notifies. For every
+ * kind:
+ *  - the device sets DEVICE_NEEDS_RESET: the guest reads Status and sees 0x40;
+ *  - a configuration-change interrupt arrives (InterruptStatus bit 1, read
+ *    and acked by the guest's ISR);
+ *  - nothing is published in the used ring and no buffer of the bad chain
+ *    was written (poisoned bytes stay as they were);
+ *  - a second notification to the stopped queue is ignored;
+ *  - the host counted exactly one violation, of the expected kind, and is
+ *    still running;
+ *  - the guest resets the device (a fresh virtio_blk_init), and a write and
+ *    a read of a sector complete with VIRTIO_BLK_S_OK and the right data.
+ * Runs with trapped notifications + KVM_IRQ_LINE, ioeventfd (datamatch) +
+ * irqfd, and zero-length ioeventfd + resampling irqfd.
+ * The guest runs at CPL3.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <string.h>
+
+#include <linux/virtio_blk.h>
+#include <linux/virtio_ring.h>
+
+#include "guest.h"
+#include "guest_apic.h"
+#include "guest_virtio.h"
+#include "kvm_util.h"
+#include "virtio_blk_dev.h"
+#include "virtio_kvm.h"
+
+#define QSIZE		16
+#define DISK_SECTORS	64
+
+/* Guest work area: offsets from its base. */
+#define A_RING		0x0000
+#define A_SLOTS		0x3000
+#define A_REQ		0x3400
+#define A_HDR		0x3800
+#define A_STATUS	0x3900
+#define A_IND		0x3a00		/* indirect table, 16-byte aligned */
+#define A_IND2		0x3b00		/* a second (nested) table */
+#define A_DATA		0x4000
+#define A_DATA2		0x4400
+#define AREA_BYTES	0x5000
+
+enum hcase {
+	H_AVAIL_IDX, H_HEAD, H_NEXT, H_LOOP, H_IND_OFF, H_IND_LEN40, H_IND_LEN0,
+	H_IND_NESTED, H_IND_NEXT, H_ORDER, H_ADDR_OUT, H_ADDR_STRADDLE, H_ADDR_WRAP,
+	H_IND_TABLE_OUT, H_READONLY, H_NR
+};
+
+static const struct {
+	const char *name;
+	enum virtq_err err;
+} hcases[H_NR] = {
+	[H_AVAIL_IDX] = { "avail.idx jumps size + 1 ahead", VQ_ERR_AVAIL_IDX },
+	[H_HEAD] = { "head index == queue size", VQ_ERR_HEAD },
+	[H_NEXT] = { "next index >= queue size", VQ_ERR_NEXT },
+	[H_LOOP] = { "descriptor loop 0 -> 1 -> 0", VQ_ERR_LOOP },
+	[H_IND_OFF] = { "INDIRECT without negotiating it", VQ_ERR_INDIRECT_OFF },
+	[H_IND_LEN40] = { "indirect table length 40 (not a multiple of 16)", VQ_ERR_INDIRECT_LEN },
+	[H_IND_LEN0] = { "indirect table length 0", VQ_ERR_INDIRECT_LEN },
+	[H_IND_NESTED] = { "nested indirect table", VQ_ERR_INDIRECT_NESTED },
+	[H_IND_NEXT] = { "INDIRECT together with NEXT", VQ_ERR_INDIRECT_NEXT },
+	[H_ORDER] = { "writable descriptor before a readable one", VQ_ERR_ORDER },
+	[H_ADDR_OUT] = { "data buffer outside guest RAM", VQ_ERR_ADDR },
+	[H_ADDR_STRADDLE] = { "data buffer straddling the end of guest RAM", VQ_ERR_ADDR },
+	[H_ADDR_WRAP] = { "data buffer wrapping around 2^64", VQ_ERR_ADDR },
+	[H_IND_TABLE_OUT] = { "indirect table straddling the end of guest RAM", VQ_ERR_ADDR },
+	[H_READONLY] = { "readable-only chain for a read (the device must write)", VQ_ERR_DEVICE },
+};
+
+enum { SYNC_GOOD = 1, SYNC_BAD };
+
+/* ---- guest ------------------------------------------------------------ */
+static struct virtio_blk_drv hostile_drv;	/* the guest's copy, shared with the ISR */
+static volatile uint32_t hostile_isr_bits, hostile_wake;
+
+GUEST_CODE static void hostile_isr(struct ex_regs *regs)
+{
+	(void)regs;
+	hostile_isr_bits |= virtio_mmio_irq_ack(&hostile_drv.mmio);
+	hostile_wake = 1;
+	lapic_eoi();
+}
+
+GUEST_CODE static void set_desc(struct vring_desc *d, uint64_t addr, uint32_t len, uint16_t flags,
+				uint16_t next)
+{
+	d->addr = addr;
+	d->len = len;
+	d->flags = flags;
+	d->next = next;
+}
+
+GUEST_CODE static bool bytes_are(const volatile uint8_t *p, uint8_t v, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++)
+		if (p[i] != v)
+			return false;
+	return true;
+}
+
+/* Brings the device up and proves it works: one write and one read. */
+GUEST_CODE static void bring_up_and_check(uint64_t area, uint64_t c)
+{
+	struct virtio_blk_drv *b = &hostile_drv;
+	struct virtio_blk_req *req = (void *)(area + A_REQ);
+	uint8_t *data = (void *)(area + A_DATA), *data2 = (void *)(area + A_DATA2);
+	uint64_t wanted = c == H_IND_OFF ? 0 : 1ULL << VIRTIO_RING_F_INDIRECT_DESC;
+	int qs, rc_w, rc_r;
+	bool same = true;
+
+	qs = virtio_blk_init(b, VIRTIO_MMIO_BASE, wanted, QSIZE, (void *)(area + A_RING), 4096,
+			     (void *)(area + A_SLOTS));
+	GUEST_ASSERT_EQ(qs, QSIZE);
+	for (uint32_t i = 0; i < 512; i++) {
+		data[i] = (uint8_t)(i * 3 + c);
+		data2[i] = 0;
+	}
+	rc_w = virtio_blk_rw(b, req, true, c % DISK_SECTORS, data, 512);
+	rc_r = virtio_blk_rw(b, req, false, c % DISK_SECTORS, data2, 512);
+	for (uint32_t i = 0; i < 512; i++)
+		same &= data2[i] == data[i];
+	GUEST_SYNC(SYNC_GOOD, c, (uint64_t)(int64_t)rc_w, (uint64_t)(int64_t)rc_r, same,
+		   virtio_mmio_status(&b->mmio));
+}
+
+GUEST_CODE static void hostile_guest_main(uint64_t area, uint64_t ram_bytes)
+{
+	struct virtio_blk_drv *b = &hostile_drv;
+	struct vring_drv *q = &b->vq;
+	struct virtio_blk_outhdr *hdr = (void *)(area + A_HDR);
+	volatile uint8_t *status = (void *)(area + A_STATUS);
+	struct vring_desc *ind = (void *)(area + A_IND), *ind2 = (void *)(area + A_IND2);
+	uint8_t *data = (void *)(area + A_DATA);
+	const uint16_t RD = 0, WR = VRING_DESC_F_WRITE, NX = VRING_DESC_F_NEXT;
+
+	for (uint64_t c = 0; c < H_NR; c++) {
+		struct vring_desc *d;
+		uint16_t used_before, aidx, head = 0;
+		uint32_t st, st2;
+		bool untouched;
+
+		bring_up_and_check(area, c);
+		d = q->vr.desc;
+
+		/* Poison everything the bad chain names. */
+		hdr->type = VIRTIO_BLK_T_IN;
+		hdr->ioprio = 0;
+		hdr->sector = 0;
+		guest_memset(data, 0x5a, 512);
+		*status = 0xee;
+		hostile_isr_bits = 0;
+		used_before = q->vr.used->idx;
+		aidx = q->avail_idx;
+
+		/* The normal layout: hdr (R), data (W for IN), status (W). */
+		set_desc(&d[0], area + A_HDR, 16, NX, 1);
+		set_desc(&d[1], area + A_DATA, 512, WR | NX, 2);
+		set_desc(&d[2], area + A_STATUS, 1, WR, 0);
+		set_desc(&ind[0], area + A_HDR, 16, NX, 1);
+		set_desc(&ind[1], area + A_DATA, 512, WR | NX, 2);
+		set_desc(&ind[2], area + A_STATUS, 1, WR, 0);
+		set_desc(&ind2[0], area + A_HDR, 16, NX, 1);
+		set_desc(&ind2[1], area + A_DATA, 512, WR | NX, 2);
+		set_desc(&ind2[2], area + A_STATUS, 1, WR, 0);
+		switch (c) {
+		case H_AVAIL_IDX:
+			break;
+		case H_HEAD:
+			head = QSIZE;
+			break;
+		case H_NEXT:
+			d[1].next = QSIZE + 5;
+			break;
+		case H_LOOP:
+			set_desc(&d[1], area + A_DATA, 512, RD | NX, 0);
+			break;
+		case H_IND_OFF:
+			set_desc(&d[0], area + A_IND, 48, VRING_DESC_F_INDIRECT, 0);
+			break;
+		case H_IND_LEN40:
+			set_desc(&d[0], area + A_IND, 40, VRING_DESC_F_INDIRECT, 0);
+			break;
+		case H_IND_LEN0:
+			set_desc(&d[0], area + A_IND, 0, VRING_DESC_F_INDIRECT, 0);
+			break;
+		case H_IND_NESTED:
+			set_desc(&d[0], area + A_IND, 48, VRING_DESC_F_INDIRECT, 0);
+			set_desc(&ind[0], area + A_IND2, 48, VRING_DESC_F_INDIRECT, 0);
+			break;
+		case H_IND_NEXT:
+			set_desc(&d[0], area + A_IND, 48, VRING_DESC_F_INDIRECT | NX, 2);
+			break;
+		case H_ORDER:
+			set_desc(&d[0], area + A_STATUS, 1, WR | NX, 1);
+			set_desc(&d[1], area + A_HDR, 16, RD, 0);
+			break;
+		case H_ADDR_OUT:
+			d[1].addr = ram_bytes + 0x10000;
+			break;
+		case H_ADDR_STRADDLE:
+			d[1].addr = ram_bytes - 256;
+			break;
+		case H_ADDR_WRAP:
+			d[1].addr = ~0ULL - 255;
+			break;
+		case H_IND_TABLE_OUT:
+			set_desc(&d[0], ram_bytes - 16, 48, VRING_DESC_F_INDIRECT, 0);
+			break;
+		case H_READONLY:
+			set_desc(&d[1], area + A_DATA, 512, RD | NX, 2);
+			set_desc(&d[2], area + A_STATUS, 1, RD, 0);
+			break;
+		}
+		q->vr.avail->ring[aidx & q->mask] = head;
+		guest_wmb();
+		q->vr.avail->idx = (uint16_t)(aidx + (c == H_AVAIL_IDX ? QSIZE + 1 : 1));
+		guest_mb();
+		mmio_write32(VIRTIO_MMIO_BASE + VIRTIO_MMIO_QUEUE_NOTIFY, 0);
+
+		/* The config interrupt says the device gave up (asynchronous with
+		 * an iothread); the watchdog catches one that never comes. */
+		while (!(hostile_isr_bits & VIRTIO_MMIO_INT_CONFIG))
+			guest_halt_unless(&hostile_wake);
+		st = mmio_read32(VIRTIO_MMIO_BASE + VIRTIO_MMIO_STATUS);
+		/* The stopped queue ignores further notifications. */
+		mmio_write32(VIRTIO_MMIO_BASE + VIRTIO_MMIO_QUEUE_NOTIFY, 0);
+		st2 = mmio_read32(VIRTIO_MMIO_BASE + VIRTIO_MMIO_STATUS);
+		untouched = bytes_are(data, 0x5a, 512) && *status == 0xee &&
+			    hdr->type == VIRTIO_BLK_T_IN && hdr->sector == 0;
+		GUEST_SYNC(SYNC_BAD, c, st, hostile_isr_bits,
+			   (uint16_t)(q->vr.used->idx - used_before), untouched | (uint64_t)st2 << 8);
+	}
+	bring_up_and_check(area, H_NR);
+	GUEST_DONE();
+}
+
+/* ---- host ------------------------------------------------------------- */
+struct snap {
+	struct virtio_mmio_stats st;
+	struct virtq_stats qs;
+};
+
+static void snap(struct virtio_mmio_dev *dev, struct snap *s)
+{
+	virtio_mmio__get_stats(dev, &s->st);
+	virtio_mmio__get_queue_stats(dev, 0, &s->qs);
+}
+
+static uint64_t violations_total(const struct virtq_stats *qs)
+{
+	uint64_t n = 0;
+
+	for (int i = 0; i < VQ_ERR_NR; i++)
+		n += qs->violations[i];
+	return n;
+}
+
+static void expect_sync(struct kvm_vcpu *vcpu, struct ucall *uc, uint64_t what, uint64_t c)
+{
+	uint32_t type = vcpu_run_ucall(vcpu, uc);
+
+	TEST_ASSERT(type == UCALL_SYNC && uc->args[0] == what && uc->args[1] == c,
+		    "expected guest sync %" PRIu64 " for case %" PRIu64 ", got ucall %u (args %"
+		    PRIu64 ", %" PRIu64 ")", what, c, type, uc->args[0], uc->args[1]);
+}
+
+/* A SYNC_GOOD: the write and read went through on a healthy device. */
+static bool good_ok(const char *mode, const struct ucall *uc, struct virtio_mmio_dev *dev)
+{
+	const uint32_t live = VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER |
+			      VIRTIO_CONFIG_S_FEATURES_OK | VIRTIO_CONFIG_S_DRIVER_OK;
+	bool ok = (int64_t)uc->args[2] == VIRTIO_BLK_S_OK && (int64_t)uc->args[3] == VIRTIO_BLK_S_OK &&
+		  uc->args[4] == 1 && uc->args[5] == live && virtio_mmio__status(dev) == live;
+
+	if (!ok)
+		ktap_diag("%s: after reset (before case %" PRIu64 "): write %" PRId64 ", read %" PRId64
+			  ", data %s, guest Status 0x%" PRIx64 ", device Status 0x%x", mode,
+			  uc->args[1], (int64_t)uc->args[2], (int64_t)uc->args[3],
+			  uc->args[4] ? "same" : "DIFFERENT", uc->args[5], virtio_mmio__status(dev));
+	return ok;
+}
+
+static void run_mode(enum virtio_notify_mode notify, enum virtio_irq_method irq)
+{
+	struct virtio_kvm_cfg kc = { .notify = notify, .irq = irq, .iothread_cpu = -1 };
+	struct virtio_blk_cfg bc = {
+		.backend = VIRTIO_BLK_BACKEND_RAM, .capacity_sectors = DISK_SECTORS, .num_queues = 1,
+		.queue_size_max = 256, .irq = &virtio_kvm_irq_ops,
+	};
+	int vector = GUEST_IRQ_VECTOR(VIRTIO_MMIO_GSI);
+	struct virtio_mmio_dev *dev;
+	struct virtio_blk *blk;
+	struct virtio_kvm *vk;
+	struct kvm_vcpu *vcpu;
+	struct kvm_regs regs;
+	struct kvm_vm *vm;
+	struct ucall uc;
+	struct snap s0, s1;
+	uint64_t area;
+	char mode[64];
+	bool pending_ok;
+	int r;
+
+	snprintf(mode, sizeof(mode), "%s + %s", virtio_notify_mode_name(notify),
+		 virtio_irq_method_name(irq));
+	vm = vm_create_with_vcpu(&vcpu, hostile_guest_main);
+	bc.mem = &vm->mem;
+	vk = virtio_kvm_create(vm, &kc);
+	bc.irq_ctx = vk;
+	r = virtio_blk__create(&bc, &blk);
+	TEST_ASSERT(!r, "virtio_blk__create: %d", r);
+	dev = virtio_blk__mmio(blk);
+	virtio_kvm_start(vk, dev, 1);
+	area = vm_alloc(vm, AREA_BYTES, 4096);
+	vm_ioapic_route(vm, VIRTIO_MMIO_GSI, (uint8_t)vector, virtio_irq_method_is_level(irq), false);
+	vm_install_handler(vm, vector, hostile_isr);
+	vcpu_set_entry(vcpu, hostile_guest_main, 3, 2, area, vm->mem.size_bytes);
+	vcpu_regs_get(vcpu, &regs);
+	regs.rflags |= 1u << 9;		/* IF: CPL3 cannot sti (IOPL forced 0 on PVM) */
+	vcpu_regs_set(vcpu, &regs);
+
+	expect_sync(vcpu, &uc, SYNC_GOOD, 0);
+	pending_ok = good_ok(mode, &uc, dev);
+	if (!pending_ok)
+		ktap_diag("%s: the device does not work even before any violation", mode);
+	for (uint64_t c = 0; c < H_NR; c++) {
+		enum virtq_err want = hcases[c].err;
+		uint32_t st, st2, bits, used_delta;
+		bool untouched, ok = true;
+
+		snap(dev, &s0);
+		expect_sync(vcpu, &uc, SYNC_BAD, c);
+		snap(dev, &s1);
+		st = (uint32_t)uc.args[2];
+		bits = (uint32_t)uc.args[3];
+		used_delta = (uint32_t)uc.args[4];
+		untouched = uc.args[5] & 1;
+		st2 = (uint32_t)(uc.args[5] >> 8);
+#define EXPECT(cond, fmt, ...) do { if (!(cond)) { ok = false; \
+	ktap_diag("%s: %s: " fmt, mode, hcases[c].name, ##__VA_ARGS__); } } while (0)
+		EXPECT(st & VIRTIO_CONFIG_S_NEEDS_RESET, "guest read Status 0x%x, no NEEDS_RESET", st);
+		EXPECT(st2 & VIRTIO_CONFIG_S_NEEDS_RESET, "Status 0x%x after a second notify", st2);
+		EXPECT(bits & VIRTIO_MMIO_INT_CONFIG, "InterruptStatus bits seen 0x%x", bits);
+		EXPECT(used_delta == 0, "%u used entries published for the bad chain", used_delta);
+		EXPECT(untouched, "a buffer of the refused chain was written");
+		EXPECT(s1.qs.violations[want] - s0.qs.violations[want] == 1 &&
+		       violations_total(&s1.qs) - violations_total(&s0.qs) == 1,
+		       "%" PRIu64 " violations counted, %" PRIu64 " of kind '%s'",
+		       violations_total(&s1.qs) - violations_total(&s0.qs),
+		       s1.qs.violations[want] - s0.qs.violations[want], virtq_err_name(want));
+		EXPECT(s1.st.needs_reset - s0.st.needs_reset == 1 &&
+		       s1.st.config_irqs - s0.st.config_irqs == 1,
+		       "needs_reset raised %" PRIu64 " times, %" PRIu64 " config interrupts",
+		       s1.st.needs_reset - s0.st.needs_reset, s1.st.config_irqs - s0.st.config_irqs);
+		EXPECT(s1.qs.chains_completed == s0.qs.chains_completed, "%" PRIu64 " chains completed",
+		       s1.qs.chains_completed - s0.qs.chains_completed);
+		/* Trapped: the second notify was handled before the guest went on. */
+		if (notify == NOTIFY_TRAPPED)
+			EXPECT(s1.qs.notifies_ignored - s0.qs.notifies_ignored == 1,
+			       "%" PRIu64 " notifies ignored", s1.qs.notifies_ignored - s0.qs.notifies_ignored);
+#undef EXPECT
+		/* The guest resets and re-initialises: a normal request works. */
+		snap(dev, &s0);
+		expect_sync(vcpu, &uc, SYNC_GOOD, c + 1);
+		snap(dev, &s1);
+		ok &= good_ok(mode, &uc, dev);
+		if (violations_total(&s1.qs) != violations_total(&s0.qs)) {
+			ktap_diag("%s: %s: violations after the reset", mode, hcases[c].name);
+			ok = false;
+		}
+		ktap_result(ok && pending_ok, "item 18, %s: %s -> NEEDS_RESET (0x40) + config interrupt, "
+			    "nothing used or written; after reset a request completes", mode,
+			    hcases[c].name);
+		pending_ok = true;
+	}
+	TEST_ASSERT(vcpu_run_ucall(vcpu, &uc) == UCALL_DONE, "guest did not finish");
+	snap(dev, &s1);
+	{
+		uint64_t invalid = 0;
+
+		for (int i = 0; i < VMMIO_INVAL_NR; i++) {
+			if (s1.st.invalid[i])
+				ktap_diag("%s: %" PRIu64 " x %s", mode, s1.st.invalid[i],
+					  virtio_mmio__inval_name(i));
+			invalid += s1.st.invalid[i];
+		}
+		ktap_result(invalid == 0 && violations_total(&s1.qs) == H_NR &&
+			    s1.st.needs_reset == H_NR,
+			    "%s: %u violations, %" PRIu64 " counted, %" PRIu64 " DEVICE_NEEDS_RESET, "
+			    "no invalid register access, host alive", mode, H_NR,
+			    violations_total(&s1.qs), s1.st.needs_reset);
+	}
+	virtio_kvm_destroy(vk);
+	virtio_blk__destroy(blk);
+	kvm_vm_free(vm);
+}
+
+int main(void)
+{
+	kvm_open_or_skip();
+	REQUIRE_CAP(KVM_CAP_IRQCHIP);
+	REQUIRE_CAP(KVM_CAP_IOEVENTFD);
+	REQUIRE_CAP(KVM_CAP_IRQFD);
+	ktap_plan(3 * (H_NR + 1));
+	run_mode(NOTIFY_TRAPPED, IRQ_METHOD_LINE);
+	run_mode(NOTIFY_IOEVENTFD, IRQ_METHOD_IRQFD);
+	if (kvm_check_cap(KVM_CAP_IOEVENTFD_ANY_LENGTH) > 0 && kvm_check_cap(KVM_CAP_IRQFD_RESAMPLE) > 0)
+		run_mode(NOTIFY_IOEVENTFD_ZEROLEN, IRQ_METHOD_IRQFD_RESAMPLE);
+	else
+		for (int c = 0; c <= H_NR; c++)
+			ktap_result_skip("KVM lacks KVM_CAP_IOEVENTFD_ANY_LENGTH or KVM_CAP_IRQFD_RESAMPLE",
+					 "ioeventfd_zerolen + irqfd_resample, case %d", c);
+	return ktap_exit_code();
+}
