@@ -251,10 +251,14 @@ static void run_op(struct fz *f, struct input *in)
 		mmio_wr(f->dev, VIRTIO_MMIO_STATUS, 0);
 		memset(f->avail_idx, 0, sizeof(f->avail_idx));
 		break;
-	case 14: {	/* config space */
+	case 14: {	/* config space, or a device-side config change */
 		uint32_t off = VIRTIO_MMIO_CONFIG + u8(in) % 72, len = widths[u8(in) & 3];
+		uint8_t how = u8(in);
 
-		virtio_mmio__access(f->dev, off, buf, len, u8(in) & 1);
+		if (how & 2)
+			virtio_mmio__config_update(f->dev, off - VIRTIO_MMIO_CONFIG, buf, len);
+		else
+			virtio_mmio__access(f->dev, off, buf, len, how & 1);
 		break;
 	}
 	default: {	/* an indirect table of up to 4 entries in the data area */
