@@ -2,7 +2,8 @@
 # top-level Makefile with:   -include scripts/ab.mk
 #   make ab A=origin/main B=HEAD [ROUNDS=5] [MAX_ROUNDS=10] [AB_ARGS='--out dir'] \
 #           [COMPARE_ARGS='--rel 0.03']
-# Exit status: 0 no regression, 1 regression, 2 unusable (build/run failed).
+# make fails on a regression or unusable input (make's own status is then 2);
+# scripts/ab.py itself exits 0 no regression, 1 regression, 2 unusable.
 ROUNDS ?= 5
 MAX_ROUNDS ?= 10
 .PHONY: ab
