@@ -202,6 +202,27 @@ GUEST_CODE static void request_ok(struct cparams *p, int qi, uint32_t n)
 	pop_ok(p, q, n);
 }
 
+/* QueueNum, the three ring addresses, QueueReady = 1 on the selected queue;
+ * returns QueueReady as read back. */
+GUEST_CODE static uint32_t prog_queue(uint32_t size, uint64_t d, uint64_t a, uint64_t u)
+{
+	wr(VIRTIO_MMIO_QUEUE_NUM, size);
+	wr(VIRTIO_MMIO_QUEUE_DESC_LOW, (uint32_t)d);
+	wr(VIRTIO_MMIO_QUEUE_DESC_HIGH, (uint32_t)(d >> 32));
+	wr(VIRTIO_MMIO_QUEUE_AVAIL_LOW, (uint32_t)a);
+	wr(VIRTIO_MMIO_QUEUE_AVAIL_HIGH, (uint32_t)(a >> 32));
+	wr(VIRTIO_MMIO_QUEUE_USED_LOW, (uint32_t)u);
+	wr(VIRTIO_MMIO_QUEUE_USED_HIGH, (uint32_t)(u >> 32));
+	wr(VIRTIO_MMIO_QUEUE_READY, 1);
+	return rd(VIRTIO_MMIO_QUEUE_READY);
+}
+
+GUEST_CODE static uint32_t try_ready(uint32_t size, uint64_t d, uint64_t a, uint64_t u)
+{
+	wr(VIRTIO_MMIO_QUEUE_SEL, 0);
+	return prog_queue(size, d, a, u);
+}
+
 /* ---- item 1 ------------------------------------------------------------- */
 GUEST_CODE static void g01(struct cparams *p)
 {
@@ -367,14 +388,20 @@ GUEST_CODE static void g06(struct cparams *p)
 	CSYNC(2);
 
 	/* Size and addresses are gone: QueueReady = 1 without reprogramming
-	 * is refused. */
+	 * is refused. QueueSel is 0 again: programming without selecting
+	 * configures queue 0, not the queue 1 selected before the reset. */
 	GUEST_ASSERT_EQ(try_features(f, 0), S_A | S_D | S_F);
-	wr(VIRTIO_MMIO_QUEUE_SEL, 0);
 	wr(VIRTIO_MMIO_QUEUE_READY, 1);
 	GUEST_ASSERT_EQ(rd(VIRTIO_MMIO_QUEUE_READY), 0);
 	/* Reprogrammed, the indices start again from 0. */
-	drv(p)->features = f;
-	setup_q(p, 0, A_RING0, A_SLOTS0);
+	guest_memset(at(p, A_RING0), 0, 0x3000);
+	GUEST_ASSERT_EQ(vring_drv_init(q0(p), QS, at(p, A_RING0), 4096, at(p, A_SLOTS0), 0, f), 0);
+	GUEST_ASSERT_EQ(prog_queue(QS, vring_drv_desc_addr(q0(p)), vring_drv_avail_addr(q0(p)),
+				   vring_drv_used_addr(q0(p))), 1);
+	wr(VIRTIO_MMIO_QUEUE_SEL, 1);
+	GUEST_ASSERT_EQ(rd(VIRTIO_MMIO_QUEUE_READY), 0);
+	wr(VIRTIO_MMIO_QUEUE_SEL, 0);
+	GUEST_ASSERT_EQ(rd(VIRTIO_MMIO_QUEUE_READY), 1);
 	wr(VIRTIO_MMIO_STATUS, S_LIVE);
 	request_ok(p, 0, 1);
 	GUEST_ASSERT_EQ(q0(p)->vr.used->idx, 1);
@@ -459,20 +486,6 @@ GUEST_CODE static void g09(struct cparams *p)
 }
 
 /* ---- item 10 ------------------------------------------------------------ */
-GUEST_CODE static uint32_t try_ready(uint32_t size, uint64_t d, uint64_t a, uint64_t u)
-{
-	wr(VIRTIO_MMIO_QUEUE_SEL, 0);
-	wr(VIRTIO_MMIO_QUEUE_NUM, size);
-	wr(VIRTIO_MMIO_QUEUE_DESC_LOW, (uint32_t)d);
-	wr(VIRTIO_MMIO_QUEUE_DESC_HIGH, (uint32_t)(d >> 32));
-	wr(VIRTIO_MMIO_QUEUE_AVAIL_LOW, (uint32_t)a);
-	wr(VIRTIO_MMIO_QUEUE_AVAIL_HIGH, (uint32_t)(a >> 32));
-	wr(VIRTIO_MMIO_QUEUE_USED_LOW, (uint32_t)u);
-	wr(VIRTIO_MMIO_QUEUE_USED_HIGH, (uint32_t)(u >> 32));
-	wr(VIRTIO_MMIO_QUEUE_READY, 1);
-	return rd(VIRTIO_MMIO_QUEUE_READY);
-}
-
 GUEST_CODE static void g10(struct cparams *p)
 {
 	uint64_t d = p->area + A_RING0, a = d + 16 * QS, u = d + 4096, ram = p->ram_bytes;
