@@ -7,7 +7,9 @@
  *  - the device sets DEVICE_NEEDS_RESET: the guest reads Status and sees 0x40;
  *  - a configuration-change interrupt arrives (InterruptStatus bit 1, read
  *    and acked by the guest's ISR);
- *  - nothing is published in the used ring and no buffer of the bad chain
+ *  - a good request made available ahead of it in the same kick completes
+ *    (except when avail.idx itself is bad: then nothing is consumed), the
+ *    bad chain is never published in the used ring and none of its buffers
  *    was written (poisoned bytes stay as they were);
  *  - a second notification to the stopped queue is ignored;
  *  - the host counted exactly one violation, of the expected kind, and is
@@ -41,6 +43,8 @@
 #define A_REQ		0x3400
 #define A_HDR		0x3800
 #define A_STATUS	0x3900
+#define A_HDR2		0x3940		/* a good request ahead of the bad one */
+#define A_STATUS2	0x3980
 #define A_IND		0x3a00		/* indirect table, 16-byte aligned */
 #define A_IND2		0x3b00		/* a second (nested) table */
 #define A_DATA		0x4000
@@ -218,9 +222,19 @@ GUEST_CODE static void hostile_guest_main(uint64_t area, uint64_t ram_bytes)
 			set_desc(&d[2], area + A_STATUS, 1, RD, 0);
 			break;
 		}
-		q->vr.avail->ring[aidx & q->mask] = head;
+		/* A good write of sector 5 (descriptors 8-10) ahead of it in the
+		 * same kick: it completes, the bad chain stops the queue. */
+		set_desc(&d[8], area + A_HDR2, 16, NX, 9);
+		set_desc(&d[9], area + A_DATA2, 512, NX, 10);
+		set_desc(&d[10], area + A_STATUS2, 1, WR, 0);
+		((struct virtio_blk_outhdr *)(area + A_HDR2))->type = VIRTIO_BLK_T_OUT;
+		((struct virtio_blk_outhdr *)(area + A_HDR2))->ioprio = 0;
+		((struct virtio_blk_outhdr *)(area + A_HDR2))->sector = 5;
+		*(volatile uint8_t *)(area + A_STATUS2) = 0xee;
+		q->vr.avail->ring[aidx & q->mask] = 8;
+		q->vr.avail->ring[(aidx + 1) & q->mask] = head;
 		guest_wmb();
-		q->vr.avail->idx = (uint16_t)(aidx + (c == H_AVAIL_IDX ? QSIZE + 1 : 1));
+		q->vr.avail->idx = (uint16_t)(aidx + (c == H_AVAIL_IDX ? QSIZE + 1 : 2));
 		guest_mb();
 		mmio_write32(VIRTIO_MMIO_BASE + VIRTIO_MMIO_QUEUE_NOTIFY, 0);
 
@@ -234,8 +248,13 @@ GUEST_CODE static void hostile_guest_main(uint64_t area, uint64_t ram_bytes)
 		st2 = mmio_read32(VIRTIO_MMIO_BASE + VIRTIO_MMIO_STATUS);
 		untouched = bytes_are(data, 0x5a, 512) && *status == 0xee &&
 			    hdr->type == VIRTIO_BLK_T_IN && hdr->sector == 0;
+		/* used: how many entries, and the first one's id and length. */
 		GUEST_SYNC(SYNC_BAD, c, st, hostile_isr_bits,
-			   (uint16_t)(q->vr.used->idx - used_before), untouched | (uint64_t)st2 << 8);
+			   (uint16_t)(q->vr.used->idx - used_before) |
+			   (uint64_t)q->vr.used->ring[used_before & q->mask].id << 16 |
+			   (uint64_t)q->vr.used->ring[used_before & q->mask].len << 32,
+			   untouched | (uint64_t)st2 << 8 |
+			   (uint64_t)*(volatile uint8_t *)(area + A_STATUS2) << 40);
 	}
 	bring_up_and_check(area, H_NR);
 	GUEST_DONE();
@@ -332,7 +351,7 @@ static void run_mode(enum virtio_notify_mode notify, enum virtio_irq_method irq)
 		ktap_diag("%s: the device does not work even before any violation", mode);
 	for (uint64_t c = 0; c < H_NR; c++) {
 		enum virtq_err want = hcases[c].err;
-		uint32_t st, st2, bits, used_delta;
+		uint32_t st, st2, bits, used_delta, want_used;
 		bool untouched, ok = true;
 
 		snap(dev, &s0);
@@ -340,15 +359,25 @@ static void run_mode(enum virtio_notify_mode notify, enum virtio_irq_method irq)
 		snap(dev, &s1);
 		st = (uint32_t)uc.args[2];
 		bits = (uint32_t)uc.args[3];
-		used_delta = (uint32_t)uc.args[4];
+		used_delta = (uint16_t)uc.args[4];
 		untouched = uc.args[5] & 1;
-		st2 = (uint32_t)(uc.args[5] >> 8);
+		st2 = (uint32_t)(uc.args[5] >> 8) & 0xffff;
+		/* avail.idx too far refuses the whole batch; otherwise the good
+		 * request ahead of the bad chain completes normally. */
+		want_used = c == H_AVAIL_IDX ? 0 : 1;
 #define EXPECT(cond, fmt, ...) do { if (!(cond)) { ok = false; \
 	ktap_diag("%s: %s: " fmt, mode, hcases[c].name, ##__VA_ARGS__); } } while (0)
 		EXPECT(st & VIRTIO_CONFIG_S_NEEDS_RESET, "guest read Status 0x%x, no NEEDS_RESET", st);
 		EXPECT(st2 & VIRTIO_CONFIG_S_NEEDS_RESET, "Status 0x%x after a second notify", st2);
 		EXPECT(bits & VIRTIO_MMIO_INT_CONFIG, "InterruptStatus bits seen 0x%x", bits);
-		EXPECT(used_delta == 0, "%u used entries published for the bad chain", used_delta);
+		EXPECT(used_delta == want_used, "%u used entries published, want %u (the good request "
+		       "only)", used_delta, want_used);
+		if (want_used)
+			EXPECT((uint16_t)(uc.args[4] >> 16) == 8 && (uint32_t)(uc.args[4] >> 32) == 1 &&
+			       (uint8_t)(uc.args[5] >> 40) == VIRTIO_BLK_S_OK,
+			       "good request: used id %u len %u status 0x%x",
+			       (unsigned)(uint16_t)(uc.args[4] >> 16), (unsigned)(uc.args[4] >> 32),
+			       (unsigned)(uint8_t)(uc.args[5] >> 40));
 		EXPECT(untouched, "a buffer of the refused chain was written");
 		EXPECT(s1.qs.violations[want] - s0.qs.violations[want] == 1 &&
 		       violations_total(&s1.qs) - violations_total(&s0.qs) == 1,
@@ -359,8 +388,8 @@ static void run_mode(enum virtio_notify_mode notify, enum virtio_irq_method irq)
 		       s1.st.config_irqs - s0.st.config_irqs == 1,
 		       "needs_reset raised %" PRIu64 " times, %" PRIu64 " config interrupts",
 		       s1.st.needs_reset - s0.st.needs_reset, s1.st.config_irqs - s0.st.config_irqs);
-		EXPECT(s1.qs.chains_completed == s0.qs.chains_completed, "%" PRIu64 " chains completed",
-		       s1.qs.chains_completed - s0.qs.chains_completed);
+		EXPECT(s1.qs.chains_completed - s0.qs.chains_completed == want_used,
+		       "%" PRIu64 " chains completed", s1.qs.chains_completed - s0.qs.chains_completed);
 		/* Trapped: the second notify was handled before the guest went on. */
 		if (notify == NOTIFY_TRAPPED)
 			EXPECT(s1.qs.notifies_ignored - s0.qs.notifies_ignored == 1,
@@ -376,7 +405,7 @@ static void run_mode(enum virtio_notify_mode notify, enum virtio_irq_method irq)
 			ok = false;
 		}
 		ktap_result(ok && pending_ok, "item 18, %s: %s -> NEEDS_RESET (0x40) + config interrupt, "
-			    "nothing used or written; after reset a request completes", mode,
+			    "bad chain not used or written; after reset a request completes", mode,
 			    hcases[c].name);
 		pending_ok = true;
 	}
