@@ -185,11 +185,11 @@ GUEST_CODE static uint32_t pop_ok(struct cparams *p, struct vring_drv *q, uint32
 	return len;
 }
 
-/* Spins (CPL3 runs natively) until cond or 3 s of TSC: an interrupt that
+/* Spins (CPL3 runs natively) until cond or 10 s of TSC: an interrupt that
  * never comes fails this case, not the whole program by the watchdog. */
 #define WAIT_FOR(p, cond) do { uint64_t __t0 = rdtsc_fenced(); \
 	while (!(cond)) { cpu_relax(); \
-		if (rdtsc_fenced() - __t0 > 3000ULL * (p)->tsc_khz) { \
+		if (rdtsc_fenced() - __t0 > 10000ULL * (p)->tsc_khz) { \
 			GUEST_ASSERT(cond); break; } } } while (0)
 
 /* A request that must complete: add, kick, collect. */
@@ -1244,7 +1244,7 @@ static void run_case(const struct ccase *c, struct mode m)
 	vcpu_regs_get(r.vcpu, &regs);
 	regs.rflags |= 1u << 9;		/* IF: CPL3 cannot sti (IOPL forced 0 on PVM) */
 	vcpu_regs_set(r.vcpu, &regs);
-	vcpu_set_watchdog_ms(r.vcpu, 20000);
+	vcpu_set_watchdog_ms(r.vcpu, 30000);
 
 	while (!done) {
 		uint32_t type = __vcpu_run_ucall(r.vcpu, &uc);

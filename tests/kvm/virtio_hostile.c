@@ -344,6 +344,7 @@ static void run_mode(enum virtio_notify_mode notify, enum virtio_irq_method irq)
 	vcpu_regs_get(vcpu, &regs);
 	regs.rflags |= 1u << 9;		/* IF: CPL3 cannot sti (IOPL forced 0 on PVM) */
 	vcpu_regs_set(vcpu, &regs);
+	vcpu_set_watchdog_ms(vcpu, 30000);	/* a lost config interrupt ends here */
 
 	expect_sync(vcpu, &uc, SYNC_GOOD, 0);
 	pending_ok = good_ok(mode, &uc, dev);
