@@ -172,12 +172,15 @@ int vring_drv_pop_used(struct vring_drv *q, void **cookie, uint32_t *len)
 	q->free_head = (uint16_t)id;
 	q->num_free += s->ndesc;
 	q->last_used++;
-	/* With EVENT_IDX keep used_event trailing the collected index: at
-	 * last_used it asks for the next completion, one behind it for none.
+	/* With EVENT_IDX and callbacks wanted, ask for the next completion.
+	 * With callbacks off, leave used_event where disable_cb() put it: moving
+	 * it along with last_used drags it into the window the device is still
+	 * completing (it decides after a batch, while we may already have
+	 * collected part of it) and makes it interrupt a polling driver. Linux's
+	 * get_buf writes used_event only while callbacks are enabled, too.
 	 * enable_cb_after() adds the barrier before anyone sleeps on it. */
-	if (q->event_idx)
-		WR16(&vring_used_event(&q->vr),
-		     q->cb_enabled ? q->last_used : (uint16_t)(q->last_used - 1));
+	if (q->event_idx && q->cb_enabled)
+		WR16(&vring_used_event(&q->vr), q->last_used);
 	return 1;
 }
 
