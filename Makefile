@@ -29,6 +29,8 @@ HARNESS_SRCS := $(wildcard harness/*.c)
 BENCH_SRCS := $(wildcard bench/*.c)
 -include tests/fuzz/fuzz.mk
 -include scripts/ab.mk
+# The included files define targets; plain `make` must still mean `all`.
+.DEFAULT_GOAL := all
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 KVM_TEST_SRCS := $(wildcard tests/kvm/*.c)
 PY_TESTS := $(wildcard tests/py/test_*.py)
