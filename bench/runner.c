@@ -253,6 +253,7 @@ void bench_write_meta(struct bench_ctx *c, bool final)
 	json_i64(&j, "numa_nodes", c->plat.numa_nodes);
 	json_i64(&j, "smt_active", c->plat.smt_active);
 	json_string(&j, "governor", c->plat.governor);
+	json_string(&j, "loadavg_at_start", c->plat.loadavg);
 	json_u64(&j, "tsc_khz", c->tsc_khz);
 	json_object_begin(&j, "params");
 	for (int i = 0; i < c->plat.nr_params; i++) {

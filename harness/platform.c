@@ -117,6 +117,7 @@ void platform_collect(struct platform_info *p)
 	read_line("/sys/devices/system/cpu/smt/active", buf, sizeof(buf));
 	p->smt_active = !strcmp(buf, "1") ? 1 : !strcmp(buf, "0") ? 0 : -1;
 	read_line("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor", p->governor, sizeof(p->governor));
+	read_line("/proc/loadavg", p->loadavg, sizeof(p->loadavg));
 	add_module_params(p, "kvm", false);
 	if (p->kvm_module[0])
 		add_module_params(p, p->kvm_module, !strcmp(p->kvm_module, "kvm_pvm"));
@@ -138,6 +139,7 @@ void platform_print(const struct platform_info *p, FILE *f)
 		p->cpu_model, p->cpu_vendor, p->microcode, p->online_cpus,
 		p->smt_active < 0 ? "unknown" : p->smt_active ? "on" : "off", p->numa_nodes, p->governor);
 	fprintf(f, "kernel: %s %s\n", p->kernel_release, p->kernel_version);
+	fprintf(f, "load average: %s\n", p->loadavg);
 	for (int i = 0; i < p->nr_params; i++)
 		fprintf(f, "param: %s.%s=%s\n", p->params[i].module, p->params[i].name, p->params[i].value);
 }

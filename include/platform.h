@@ -33,6 +33,7 @@ struct platform_info {
 	int numa_nodes;		/* 0 if libnuma reports NUMA unavailable */
 	int smt_active;		/* 1, 0, or -1 if unknown */
 	char governor[32];	/* cpufreq governor of CPU 0, or "n/a" */
+	char loadavg[64];	/* /proc/loadavg at collection: other load moves results */
 	int nr_params;
 	struct platform_param params[PLATFORM_MAX_PARAMS];
 };
