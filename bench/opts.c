@@ -34,8 +34,9 @@ void bench_opts_defaults(struct bench_opts *o)
 	o->nnotify = 2;
 	o->irq_methods[0] = IRQ_METHOD_IRQFD;
 	o->nirq = 1;
-	o->event_idx[0] = 1;
-	o->nevent_idx = 1;
+	o->event_idx[0] = 0;
+	o->event_idx[1] = 1;
+	o->nevent_idx = 2;
 	o->completions[0] = 0;
 	o->completions[1] = 1;
 	o->ncompletions = 2;
@@ -73,7 +74,7 @@ void bench_usage(FILE *f)
 "                      (default 1,8,q)\n"
 "  --notify LIST       trapped,ioeventfd,ioeventfd_zerolen (default trapped,ioeventfd)\n"
 "  --irq LIST          irq_line,irqfd,irqfd_resample (default irqfd)\n"
-"  --event-idx LIST    0,1 (default 1)\n"
+"  --event-idx LIST    0,1 (default 0,1)\n"
 "  --completion LIST   poll,irq (default poll,irq)\n"
 "  --kinds LIST        only these kinds (see README), default all\n"
 "  --vcpu-cpu N        pin the vCPU thread (default: first CPU of the node)\n"
