@@ -65,6 +65,7 @@ struct injector {
 	struct bench_irq_params *p;	/* host view of guest memory */
 	uint64_t total;
 	int64_t tsc_offset, halts0;
+	bool have_offset;		/* KVM_VCPU_TSC_OFFSET exists: one time base */
 	uint64_t *call_ticks, *deliver_ticks;
 	uint64_t done;
 	volatile bool stop;
@@ -220,7 +221,7 @@ static enum guest_outcome deliver_rep(struct bench_ctx *c, int cpl, enum virtio_
 	in->p = addr_gpa2hva(vm, p_gpa);
 	in->p->total = in->total;
 	in->p->halted = in->halted;
-	vcpu_tsc_offset(vcpu, &in->tsc_offset);
+	in->have_offset = vcpu_tsc_offset(vcpu, &in->tsc_offset);
 	if (w == WAIT_HALTED_OFF) {
 		struct kvm_enable_cap cap = { .cap = KVM_CAP_HALT_POLL, .args = { 0 } };
 
@@ -273,7 +274,6 @@ static int measure_delivery(struct bench_ctx *c, int cpl, enum virtio_irq_method
 	char kind_host[40], why[512], label[80];
 	unsigned int done = 0;
 	struct injector in;
-	int64_t offset;
 
 	snprintf(kind_host, sizeof(kind_host), "host_%s", virtio_irq_method_name(m));
 	dcfg.scenario = hcfg.scenario = "irq";
@@ -294,7 +294,6 @@ static int measure_delivery(struct bench_ctx *c, int cpl, enum virtio_irq_method
 	for (unsigned int rep = 0; rep < c->o->reps; rep++) {
 		int64_t d_inj;
 		enum guest_outcome o = deliver_rep(c, cpl, m, w, n, warm, &in, &d_inj, why, sizeof(why));
-		bool have_offset;
 
 		if (o == GUEST_INTERRUPTED) {
 			free(in.call_ticks);
@@ -305,21 +304,14 @@ static int measure_delivery(struct bench_ctx *c, int cpl, enum virtio_irq_method
 			bench_skip(c, "irq", label, cpl, "repetition %u: %s", rep, why);
 			break;
 		}
-		/* A vCPU without the TSC-offset attribute gives no common time base. */
-		{
-			struct kvm_vcpu *v;
-			struct kvm_vm *vm = vm_create_with_vcpu(&v, NULL);
-
-			have_offset = vcpu_tsc_offset(v, &offset);
-			kvm_vm_free(vm);
-		}
 		if (w == WAIT_RUNNING) {	/* (a): the host call, measured in the running case */
 			latency_row(c, &hcfg, rep, in.call_ticks + warm, n);
 			results_set_u64(c->samples, "device_irqs", warm + n);
 			results_set(c->samples, "crosscheck", "n/a");
 			finish_row(c, &hcfg, rep, in.call_ticks + warm, n, &hp50[done], &hp99[done]);
 		}
-		if (!have_offset) {
+		/* A vCPU without the TSC-offset attribute gives no common time base. */
+		if (!in.have_offset) {
 			bench_skip(c, "irq", label, cpl, "no KVM_VCPU_TSC_OFFSET attribute: no common time base for host->guest latency");
 			done++;
 			break;
