@@ -5,12 +5,15 @@ CC ?= gcc
 SAN ?= 0
 V ?= 0
 BUILD := build$(if $(filter 1,$(SAN)),-san,)
+# The one architecture: its code sits in harness/$(ARCH)/, guest/$(ARCH)/ and
+# include/$(ARCH)/ behind the hooks kvm_util.h names.
+ARCH := x86
 
 # Every C file may hold guest code (GUEST_CODE functions), so the flags that
 # guest code needs apply everywhere; guest/ additionally gets
 # -mgeneral-regs-only (the software hypervisor here cannot emulate every
 # SSE/AVX instruction) and never a sanitizer.
-COMMON_CFLAGS := -O2 -g -std=gnu11 -Wall -Wextra -Werror -Iinclude -D_GNU_SOURCE \
+COMMON_CFLAGS := -O2 -g -std=gnu11 -Wall -Wextra -Werror -Iinclude -Iinclude/$(ARCH) -D_GNU_SOURCE \
 	-fno-pie -mno-red-zone -fno-stack-protector -fcf-protection=none \
 	-fno-builtin -U_FORTIFY_SOURCE -fno-tree-loop-distribute-patterns \
 	-fno-reorder-blocks-and-partition -fno-omit-frame-pointer -fno-strict-aliasing
@@ -24,8 +27,9 @@ GUEST_CFLAGS := $(COMMON_CFLAGS) -ffreestanding -mgeneral-regs-only $(EXTRA_CFLA
 LDFLAGS := -no-pie -pthread $(SAN_FLAGS)
 LDLIBS := -lnuma -lm -lrt
 
-GUEST_SRCS := $(wildcard guest/*.c) $(wildcard guest/*.S)
-HARNESS_SRCS := $(wildcard harness/*.c)
+GUEST_SRCS := $(wildcard guest/*.c guest/*.S guest/$(ARCH)/*.c guest/$(ARCH)/*.S)
+HARNESS_SRCS := $(wildcard harness/*.c harness/$(ARCH)/*.c)
+HEADERS := $(wildcard include/*.h include/$(ARCH)/*.h)
 BENCH_SRCS := $(wildcard bench/*.c)
 -include tests/fuzz/fuzz.mk
 -include scripts/ab.mk
@@ -58,15 +62,15 @@ deps:
 # Guest objects: compiled freestanding, then their code moved to section
 # guest_text so the linker brackets it with __start/__stop_guest_text and
 # scripts/check_guest_calls.py can prove guest code calls only guest code.
-$(BUILD)/guest/%.o: guest/%.c $(wildcard include/*.h guest/*.h) | $(BUILD)/guest
+$(BUILD)/guest/%.o: guest/%.c $(HEADERS) | $(BUILD)/guest
 	@echo "  CC [guest] $<"
-	$(Q)$(CC) $(GUEST_CFLAGS) -c $< -o $@.tmp.o
+	$(Q)mkdir -p $(dir $@) && $(CC) $(GUEST_CFLAGS) -c $< -o $@.tmp.o
 	$(Q)objcopy --rename-section .text=guest_text $@.tmp.o $@ && rm -f $@.tmp.o
-$(BUILD)/guest/%.o: guest/%.S | $(BUILD)/guest
+$(BUILD)/guest/%.o: guest/%.S $(HEADERS) | $(BUILD)/guest
 	@echo "  AS [guest] $<"
-	$(Q)$(CC) $(GUEST_CFLAGS) -c $< -o $@
+	$(Q)mkdir -p $(dir $@) && $(CC) $(GUEST_CFLAGS) -D__ASSEMBLY__ -c $< -o $@
 
-$(BUILD)/%.o: %.c $(wildcard include/*.h harness/*.h bench/*.h tests/*.h) | $(BUILD)/harness $(BUILD)/bench
+$(BUILD)/%.o: %.c $(HEADERS) $(wildcard harness/*.h bench/*.h tests/*.h) | $(BUILD)/harness $(BUILD)/bench
 	@echo "  CC $<"
 	$(Q)mkdir -p $(dir $@) && $(CC) $(HOST_CFLAGS) -c $< -o $@
 

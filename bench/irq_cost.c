@@ -10,7 +10,7 @@
  *  service           (c) InterruptStatus read + InterruptACK write + EOI
  *  roundtrip         (d) guest notify -> device completes -> interrupt -> ISR
  * (b) and (d) use one time base: the guest's ISR entry stamps its TSC
- * (guest/isr_stamp.S) and guest TSC = host TSC + the vCPU's TSC offset.
+ * (guest/x86/isr_stamp.S) and guest TSC = host TSC + the vCPU's TSC offset.
  */
 #include <errno.h>
 #include <poll.h>

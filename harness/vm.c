@@ -10,10 +10,10 @@
 
 #include "elf_load.h"
 #include "kvm_util.h"
-#include "x86.h"
+#include "processor.h"
 #include "guest.h"
 
-/* Guest-side symbols (guest/entry.S): their addresses are the same inside
+/* Guest-side symbols (guest/x86/entry.S): their addresses are the same inside
  * the guest because the image is loaded at its own addresses. */
 extern char guest_idt_stubs[];
 extern char guest_halt_entry[];

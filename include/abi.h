@@ -25,7 +25,7 @@
 #define UCALL_MMIO_ADDR		0xcfff0000ULL
 #define TEST_PIO_PORT		0x2000
 
-/* GDT selectors set up by the host (harness/x86.c). */
+/* GDT selectors set up by the host (harness/x86/processor.c). */
 #define GDT_KERNEL_CS		0x08
 #define GDT_KERNEL_DS		0x10
 #define GDT_USER_DS		0x1b	/* index 3, RPL 3 */

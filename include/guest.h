@@ -100,7 +100,7 @@ void __attribute__((noreturn)) ucall_done(void);
 #define GUEST_ASSERT_EQ(a, b) do { uint64_t __a = (uint64_t)(a), __b = (uint64_t)(b); \
 	if (__a != __b) ucall_assert(__FILE__, __LINE__, #a " == " #b, __a, __b); } while (0)
 
-/* Exceptions and interrupts (guest/idt.c). A handler returns normally to
+/* Exceptions and interrupts (guest/x86/idt.c). A handler returns normally to
  * resume the interrupted code; an unhandled vector reports UCALL_UNHANDLED. */
 typedef void (*guest_handler_t)(struct ex_regs *regs);
 extern guest_handler_t guest_handlers[256];

@@ -12,7 +12,7 @@
 
 #include "guest.h"
 #include "kvm_util.h"
-#include "x86.h"
+#include "processor.h"
 
 #define NR_PORTS	16
 #define NR_WIDTHS	3

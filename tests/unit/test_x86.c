@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
-/* harness/x86.c without KVM: the identity map as the MMU would walk it, and
+/* harness/x86/processor.c without KVM: the identity map as the MMU would walk it, and
  * descriptor encodings against constants from the SDM / Linux. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "abi.h"
 #include "test_util.h"
-#include "x86.h"
+#include "processor.h"
 
 #define MEM_BYTES	(64 * 1024)
 #define TABLES_GPA	0x1000

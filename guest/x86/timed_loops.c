@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Guest timed loops (see include/guest_bench.h). One macro makes them all,
+/* Guest timed loops (see include/x86/guest_bench.h). One macro makes them all,
  * so every loop differs from the empty one only by its access. */
 #include <linux/virtio_mmio.h>
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Guest timed loops (guest/timed_loops.c). Each runs n iterations of one
+ * Guest timed loops (guest/x86/timed_loops.c). Each runs n iterations of one
  * access between two fenced TSC reads and stores the ticks of iteration i
  * in out[i]. The empty loop has the same shape without the access: its
  * median is the floor subtracted from the others at the same CPL.
@@ -25,7 +25,7 @@ void timed_vmmcall(uint64_t nr, uint64_t value, uint64_t n, uint64_t *out);	/* A
 void timed_irq_service(uint64_t base, uint64_t value, uint64_t n, uint64_t *out);
 
 
-/* guest/isr_stamp.S: interrupt entries that stamp the TSC on arrival. The
+/* guest/x86/isr_stamp.S: interrupt entries that stamp the TSC on arrival. The
  * guest clears isr_stamp_flag before each expected interrupt; the entry
  * keeps the first stamp, sets the flag and bumps the count. */
 extern volatile uint64_t isr_stamp_tsc, isr_stamp_count;

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Long-mode data structures as pure functions (see include/x86.h). */
+/* Long-mode data structures as pure functions (see include/x86/processor.h). */
 #include <string.h>
 
 #include "abi.h"
-#include "x86.h"
+#include "processor.h"
 
 uint64_t x86_build_identity_map(struct guest_mem *mem, uint64_t tables_gpa, uint64_t uncached_from)
 {
