@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
-/* In-kernel irqchip: KVM_IRQ_LINE, irqfd (edge, or level with resample),
- * and host-side IOAPIC routing. */
+/* In-kernel irqchip: KVM_IRQ_LINE, irqfd (edge, or level with resample).
+ * Host-side IOAPIC routing is x86: harness/x86/ioapic.c. */
 #include <errno.h>
 #include <string.h>
 
@@ -40,22 +40,4 @@ void vm_irqfd_deassign(struct kvm_vm *vm, int fd, uint32_t gsi, int resample_fd)
 
 	errno = -r;
 	TEST_ASSERT(!r, "KVM_IRQFD deassign fd %d gsi %u", fd, gsi);
-}
-
-void vm_ioapic_route(struct kvm_vm *vm, uint32_t gsi, uint8_t vector, bool level, bool masked)
-{
-	struct kvm_irqchip chip = { .chip_id = KVM_IRQCHIP_IOAPIC };
-	uint64_t e;
-
-	TEST_ASSERT(vm->has_irqchip, "no in-kernel irqchip");
-	TEST_ASSERT(gsi < KVM_IOAPIC_NUM_PINS, "IOAPIC pin %u", gsi);
-	vm_ioctl(vm, KVM_GET_IRQCHIP, &chip);
-	/* Fixed delivery, physical destination APIC 0. */
-	e = vector;
-	if (level)
-		e |= 1ULL << 15;
-	if (masked)
-		e |= 1ULL << 16;
-	chip.chip.ioapic.redirtbl[gsi].bits = e;
-	vm_ioctl(vm, KVM_SET_IRQCHIP, &chip);
 }

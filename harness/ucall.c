@@ -59,19 +59,6 @@ void vcpu_describe_ucall(struct kvm_vcpu *vcpu, const struct ucall *uc, char *bu
 	}
 }
 
-void vcpu_dump(struct kvm_vcpu *vcpu)
-{
-	struct kvm_regs r;
-	struct kvm_sregs s;
-
-	vcpu_regs_get(vcpu, &r);
-	vcpu_sregs_get(vcpu, &s);
-	ktap_diag("RIP 0x%llx RSP 0x%llx RFLAGS 0x%llx CS 0x%x (CPL%u) CR0 0x%llx CR3 0x%llx CR4 0x%llx EFER 0x%llx",
-		  r.rip, r.rsp, r.rflags, s.cs.selector, s.ss.dpl, s.cr0, s.cr3, s.cr4, s.efer);
-	ktap_diag("RAX 0x%llx RBX 0x%llx RCX 0x%llx RDX 0x%llx RSI 0x%llx RDI 0x%llx",
-		  r.rax, r.rbx, r.rcx, r.rdx, r.rsi, r.rdi);
-}
-
 /* Everything about an exit the library does not serve, in one line. */
 void vcpu_describe_exit(struct kvm_vcpu *vcpu, char *buf, size_t len)
 {

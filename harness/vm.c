@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
-/* VM and vCPU life cycle, guest memory and the 64-bit entry state. */
+/* VM and vCPU life cycle and guest memory; the architecture fills in the
+ * rest through the hooks in kvm_util.h (harness/x86/). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -10,25 +11,10 @@
 
 #include "elf_load.h"
 #include "kvm_util.h"
-#include "processor.h"
-#include "guest.h"
 
-/* Guest-side symbols (guest/x86/entry.S): their addresses are the same inside
- * the guest because the image is loaded at its own addresses. */
-extern char guest_idt_stubs[];
-extern char guest_halt_entry[];
-extern char guest_return_trampoline[];
 /* Defined by the linker only when referenced: this reference also gives
  * scripts/check_guest_calls.py the bounds it checks. */
 extern char __start_guest_text[], __stop_guest_text[];
-#define GUEST_IDT_STUB_BYTES 16
-
-/* Low guest memory, below the ELF image at 0x400000. */
-#define PT_GPA		0x1000ULL
-#define GDT_GPA		(PT_GPA + X86_IDMAP_TABLE_PAGES * GUEST_PAGE_SIZE)
-#define IDT_GPA		(GDT_GPA + GUEST_PAGE_SIZE)
-#define KSTACK_BYTES	(64 * 1024)
-#define USTACK_BYTES	(256 * 1024)
 
 static int kvm_dev_fd = -1;
 
@@ -88,35 +74,6 @@ uint64_t vm_alloc(struct kvm_vm *vm, uint64_t bytes, uint64_t align)
 	return gpa;
 }
 
-static void vm_setup_descriptor_tables(struct kvm_vm *vm)
-{
-	uint64_t *gdt = addr_gpa2hva(vm, GDT_GPA);
-	uint64_t *idt = addr_gpa2hva(vm, IDT_GPA);
-	struct kvm_segment seg;
-
-	memset(gdt, 0, GUEST_PAGE_SIZE);
-	x86_segment_code64(&seg, GDT_KERNEL_CS, 0);
-	gdt[GDT_KERNEL_CS >> 3] = x86_encode_seg_desc(&seg);
-	x86_segment_data(&seg, GDT_KERNEL_DS, 0);
-	gdt[GDT_KERNEL_DS >> 3] = x86_encode_seg_desc(&seg);
-	x86_segment_data(&seg, GDT_USER_DS, 3);
-	gdt[GDT_USER_DS >> 3] = x86_encode_seg_desc(&seg);
-	x86_segment_code64(&seg, GDT_USER_CS, 3);
-	gdt[GDT_USER_CS >> 3] = x86_encode_seg_desc(&seg);
-	/* The TSS descriptor is written per vCPU; TR is loaded by state. */
-
-	for (int v = 0; v < 256; v++) {
-		uint64_t handler = (uint64_t)(uintptr_t)guest_idt_stubs + (uint64_t)v * GUEST_IDT_STUB_BYTES;
-		unsigned int dpl = 0;
-
-		if (v == GUEST_HALT_VECTOR) {
-			handler = (uint64_t)(uintptr_t)guest_halt_entry;
-			dpl = 3;	/* reachable by INT from CPL3 */
-		}
-		x86_encode_idt_gate(handler, GDT_KERNEL_CS, dpl, &idt[v * 2]);
-	}
-}
-
 struct kvm_vm *vm_create(const struct vm_options *opts)
 {
 	struct kvm_vm *vm = calloc(1, sizeof(*vm));
@@ -152,50 +109,14 @@ struct kvm_vm *vm_create(const struct vm_options *opts)
 	TEST_ASSERT(image_end, "loading /proc/self/exe into %llu MiB of guest RAM",
 		    (unsigned long long)(ram >> 20));
 	vm->alloc_next_gpa = (image_end + GUEST_PAGE_SIZE - 1) & ~(GUEST_PAGE_SIZE - 1);
-	vm->pml4_gpa = x86_build_identity_map(&vm->mem, PT_GPA, ram < TEST_MMIO_BASE ? TEST_MMIO_BASE : ram);
-	TEST_ASSERT(vm->pml4_gpa, "building page tables");
-	vm->gdt_gpa = GDT_GPA;
-	vm->idt_gpa = IDT_GPA;
-	vm_setup_descriptor_tables(vm);
+	vm_arch_post_create(vm);
 	vm->stats_fd = ioctl(vm->fd, KVM_GET_STATS_FD, 0);
 	return vm;
-}
-
-static void vcpu_setup_lapic(struct kvm_vcpu *vcpu)
-{
-	struct kvm_lapic_state lapic;
-	uint32_t *reg;
-
-	if (!vcpu->vm->has_irqchip)
-		return;
-	vcpu_ioctl(vcpu, KVM_GET_LAPIC, &lapic);
-	reg = (uint32_t *)&lapic.regs[0xf0];	/* spurious vector register */
-	*reg = 0x100 | 0xff;			/* software-enable, vector 0xff */
-	reg = (uint32_t *)&lapic.regs[0x350];	/* LVT LINT0 */
-	*reg = 1u << 16;			/* masked: no ExtINT from the PIC */
-	reg = (uint32_t *)&lapic.regs[0x80];	/* TPR */
-	*reg = 0;
-	vcpu_ioctl(vcpu, KVM_SET_LAPIC, &lapic);
-}
-
-static void vcpu_setup_cpuid(struct kvm_vcpu *vcpu)
-{
-	int nent = 256;
-	struct kvm_cpuid2 *cpuid = calloc(1, sizeof(*cpuid) + nent * sizeof(struct kvm_cpuid_entry2));
-
-	TEST_ASSERT(cpuid, "calloc");
-	cpuid->nent = nent;
-	kvm_ioctl(vcpu->vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, cpuid);
-	vcpu_ioctl(vcpu, KVM_SET_CPUID2, cpuid);
-	free(cpuid);
 }
 
 struct kvm_vcpu *vm_vcpu_add(struct kvm_vm *vm, void *guest_code)
 {
 	struct kvm_vcpu *vcpu = calloc(1, sizeof(*vcpu));
-	struct x86_tss64 *tss;
-	uint64_t tss_gpa, *gdt;
-	struct kvm_segment seg;
 	int mmap_size;
 
 	TEST_ASSERT(vcpu, "calloc");
@@ -211,73 +132,12 @@ struct kvm_vcpu *vm_vcpu_add(struct kvm_vm *vm, void *guest_code)
 	vcpu->stats_fd = ioctl(vcpu->fd, KVM_GET_STATS_FD, 0);
 	vm->vcpus[vm->nr_vcpus++] = vcpu;
 
-	vcpu->stack_top_gva = vm_alloc(vm, KSTACK_BYTES, 0) + KSTACK_BYTES;
-	vcpu->user_stack_top_gva = vm_alloc(vm, USTACK_BYTES, 0) + USTACK_BYTES;
-	tss_gpa = vm_alloc(vm, GUEST_PAGE_SIZE, 0);
-	vcpu->tss_gpa = tss_gpa;
-	tss = addr_gpa2hva(vm, tss_gpa);
-	tss->rsp0 = vcpu->stack_top_gva;
-	tss->iomap_base = sizeof(*tss);	/* no I/O bitmap: IOPL decides */
-	x86_segment_tss(&seg, tss_gpa, sizeof(*tss) - 1);
-	gdt = addr_gpa2hva(vm, vm->gdt_gpa);
-	x86_encode_tss_desc(&seg, &gdt[GDT_TSS >> 3]);
-
-	vcpu_setup_cpuid(vcpu);
-	vcpu_setup_lapic(vcpu);
+	vcpu_arch_init(vcpu);
 	vcpu->watchdog_ms = 5000;
 	if (getenv("MMIOBENCH_WATCHDOG_MS"))
 		vcpu->watchdog_ms = (unsigned int)strtoul(getenv("MMIOBENCH_WATCHDOG_MS"), NULL, 0);
 	vcpu_set_entry(vcpu, guest_code, 0, 0);
 	return vcpu;
-}
-
-static void vcpu_load_entry_sregs(struct kvm_vcpu *vcpu, unsigned int cpl, uint64_t tss_gpa)
-{
-	struct kvm_vm *vm = vcpu->vm;
-	struct kvm_sregs sregs;
-
-	vcpu_sregs_get(vcpu, &sregs);
-	sregs.cr0 = X86_CR0_PE | X86_CR0_ET | X86_CR0_NE | X86_CR0_WP | X86_CR0_PG;
-	sregs.cr4 = X86_CR4_PAE;
-	sregs.efer = X86_EFER_LME | X86_EFER_LMA;
-	sregs.cr3 = vm->pml4_gpa;
-	if (cpl == 3) {
-		x86_segment_code64(&sregs.cs, GDT_USER_CS, 3);
-		x86_segment_data(&sregs.ss, GDT_USER_DS, 3);
-	} else {
-		x86_segment_code64(&sregs.cs, GDT_KERNEL_CS, 0);
-		x86_segment_data(&sregs.ss, GDT_KERNEL_DS, 0);
-	}
-	sregs.ds = sregs.es = sregs.fs = sregs.gs = sregs.ss;
-	x86_segment_tss(&sregs.tr, tss_gpa, sizeof(struct x86_tss64) - 1);
-	memset(&sregs.ldt, 0, sizeof(sregs.ldt));
-	sregs.ldt.unusable = 1;
-	sregs.gdt.base = vm->gdt_gpa;
-	sregs.gdt.limit = GUEST_PAGE_SIZE - 1;
-	sregs.idt.base = vm->idt_gpa;
-	sregs.idt.limit = 256 * 16 - 1;
-	vcpu_sregs_set(vcpu, &sregs);
-}
-
-void vcpu_args_set_va(struct kvm_vcpu *vcpu, int nargs, va_list ap)
-{
-	struct kvm_regs regs;
-
-	TEST_ASSERT(nargs >= 0 && nargs <= 6, "at most 6 guest arguments, not %d", nargs);
-	vcpu_regs_get(vcpu, &regs);
-	for (int i = 0; i < nargs; i++) {
-		uint64_t v = va_arg(ap, uint64_t);
-
-		switch (i) {
-		case 0: regs.rdi = v; break;
-		case 1: regs.rsi = v; break;
-		case 2: regs.rdx = v; break;
-		case 3: regs.rcx = v; break;
-		case 4: regs.r8 = v; break;
-		case 5: regs.r9 = v; break;
-		}
-	}
-	vcpu_regs_set(vcpu, &regs);
 }
 
 void vcpu_args_set(struct kvm_vcpu *vcpu, int nargs, ...)
@@ -291,30 +151,13 @@ void vcpu_args_set(struct kvm_vcpu *vcpu, int nargs, ...)
 
 void vcpu_set_entry(struct kvm_vcpu *vcpu, void *guest_code, unsigned int cpl, int nargs, ...)
 {
-	struct kvm_regs regs;
-	uint64_t *sp;
-	uint64_t rsp;
 	va_list ap;
 
-	TEST_ASSERT(cpl == 0 || cpl == 3, "CPL must be 0 or 3, not %u", cpl);
 	TEST_ASSERT(!guest_code || ((char *)guest_code >= __start_guest_text &&
 				    (char *)guest_code < __stop_guest_text),
 		    "guest entry %p is not in guest_text: mark it GUEST_CODE", guest_code);
-	vcpu_load_entry_sregs(vcpu, cpl, vcpu->tss_gpa);
-	vcpu->entry_cpl = cpl;
-
-	/* A return from guest_code lands in the trampoline, which reports DONE.
-	 * RSP is 8 mod 16 at entry, as right after a call. */
-	rsp = (cpl == 3 ? vcpu->user_stack_top_gva : vcpu->stack_top_gva) - 16;
-	sp = addr_gpa2hva(vcpu->vm, rsp - 8);
-	*sp = (uint64_t)(uintptr_t)guest_return_trampoline;
-	memset(&regs, 0, sizeof(regs));
-	regs.rip = (uint64_t)(uintptr_t)guest_code;
-	regs.rsp = rsp - 8;
-	regs.rflags = X86_RFLAGS_FIXED | (cpl == 3 ? X86_RFLAGS_IOPL3 : 0);
-	vcpu_regs_set(vcpu, &regs);
 	va_start(ap, nargs);
-	vcpu_args_set_va(vcpu, nargs, ap);
+	vcpu_arch_set_entry(vcpu, guest_code, cpl, false, nargs, ap);
 	va_end(ap);
 }
 
@@ -345,23 +188,4 @@ void kvm_vm_free(struct kvm_vm *vm)
 	close(vm->fd);
 	munmap(vm->mem.hva, vm->mem.size_bytes);
 	free(vm);
-}
-
-void vcpu_regs_get(struct kvm_vcpu *vcpu, struct kvm_regs *regs) { vcpu_ioctl(vcpu, KVM_GET_REGS, regs); }
-void vcpu_regs_set(struct kvm_vcpu *vcpu, struct kvm_regs *regs) { vcpu_ioctl(vcpu, KVM_SET_REGS, regs); }
-void vcpu_sregs_get(struct kvm_vcpu *vcpu, struct kvm_sregs *sregs) { vcpu_ioctl(vcpu, KVM_GET_SREGS, sregs); }
-void vcpu_sregs_set(struct kvm_vcpu *vcpu, struct kvm_sregs *sregs) { vcpu_ioctl(vcpu, KVM_SET_SREGS, sregs); }
-
-void vm_install_handler(struct kvm_vm *vm, int vector, void (*fn)(struct ex_regs *))
-{
-	TEST_ASSERT(vector >= 0 && vector < 256, "vector %d", vector);
-	guest_hva(vm, &guest_handlers[0])[vector] = fn;
-}
-
-void vm_install_isr_entry(struct kvm_vm *vm, int vector, void (*entry)(void))
-{
-	uint64_t *idt = addr_gpa2hva(vm, vm->idt_gpa);
-
-	TEST_ASSERT(vector >= 32 && vector < 256, "vector %d", vector);
-	x86_encode_idt_gate((uint64_t)(uintptr_t)entry, GDT_KERNEL_CS, 0, &idt[vector * 2]);
 }

@@ -25,6 +25,7 @@
 #include "abi.h"
 #include "bus.h"
 #include "guest_mem.h"
+#include "kvm_util_arch.h"
 #include "test_util.h"
 
 #define KVM_MAX_VCPUS_HERE	8
@@ -41,8 +42,6 @@ struct kvm_vm {
 	int fd;
 	struct guest_mem mem;		/* RAM at GPA 0 */
 	uint64_t alloc_next_gpa;	/* bump allocator above the ELF image */
-	uint64_t pml4_gpa;
-	uint64_t gdt_gpa, idt_gpa;
 	bool has_irqchip;
 	struct kvm_vcpu *vcpus[KVM_MAX_VCPUS_HERE];
 	int nr_vcpus;
@@ -51,6 +50,7 @@ struct kvm_vm {
 	struct bus_range pio[BUS_MAX_RANGES];
 	int nr_pio;
 	int stats_fd;
+	struct kvm_vm_arch arch;
 };
 
 /* Why KVM_RUN came back to the caller of vcpu_run(). */
@@ -67,10 +67,7 @@ struct kvm_vcpu {
 	int fd;
 	struct kvm_run *run;
 	size_t run_size;
-	uint64_t stack_top_gva;		/* kernel stack (also TSS.RSP0) */
-	uint64_t user_stack_top_gva;	/* CPL3 stack */
-	unsigned int entry_cpl;		/* CPL the guest entry was set up for */
-	uint64_t tss_gpa;
+	struct kvm_vcpu_arch arch;
 	struct ucall ucall;		/* copy of the last ucall */
 	unsigned int watchdog_ms;	/* 0 disables; default from MMIOBENCH_WATCHDOG_MS or 5000 */
 	void *watchdog;			/* private */
@@ -112,8 +109,8 @@ struct kvm_vcpu *vm_vcpu_add(struct kvm_vm *vm, void *guest_code);
 void kvm_vm_free(struct kvm_vm *vm);	/* also frees vCPUs; NULL ok */
 
 /* Sets where and how the vCPU starts: entry point, CPL (0 or 3) and up to
- * six arguments in the SysV registers. Returning from the entry ends the
- * guest with GUEST_DONE. */
+ * six arguments, passed as to a C function. Returning from the entry ends
+ * the guest with GUEST_DONE. */
 void vcpu_set_entry(struct kvm_vcpu *vcpu, void *guest_code, unsigned int cpl,
 		    int nargs, ...);
 void vcpu_args_set(struct kvm_vcpu *vcpu, int nargs, ...);
@@ -144,7 +141,7 @@ void vcpu_run_to_done(struct kvm_vcpu *vcpu);
 uint32_t __vcpu_run_ucall(struct kvm_vcpu *vcpu, struct ucall *uc);
 const char *exit_reason_str(uint32_t reason);
 void vcpu_describe_ucall(struct kvm_vcpu *vcpu, const struct ucall *uc, char *buf, size_t len);
-void vcpu_dump(struct kvm_vcpu *vcpu);	/* registers, as KTAP diagnostics */
+void vcpu_dump(struct kvm_vcpu *vcpu);	/* registers, as KTAP diagnostics (arch) */
 /* One line about the exit in vcpu->run (reason, suberror, instruction bytes). */
 void vcpu_describe_exit(struct kvm_vcpu *vcpu, char *buf, size_t len);
 /* Async-signal-safe: makes the running (or next) vcpu_run() return
@@ -159,26 +156,12 @@ void vcpu_watchdog_free(struct kvm_vcpu *vcpu);
 /* Range containing [addr, addr + len), or NULL. */
 const struct bus_range *bus_find(const struct bus_range *t, int nr, uint64_t addr, uint32_t len);
 
-/* ---- x86 state ----------------------------------------------------------- */
-void vcpu_regs_get(struct kvm_vcpu *vcpu, struct kvm_regs *regs);
-void vcpu_regs_set(struct kvm_vcpu *vcpu, struct kvm_regs *regs);
-void vcpu_sregs_get(struct kvm_vcpu *vcpu, struct kvm_sregs *sregs);
-void vcpu_sregs_set(struct kvm_vcpu *vcpu, struct kvm_sregs *sregs);
-/* Guest exception handler table (the guest's copy of guest_handlers[]). */
-void vm_install_handler(struct kvm_vm *vm, int vector, void (*fn)(struct ex_regs *));
-
-/* Points IDT vector at a raw entry (an asm stub that ends in IRETQ),
- * bypassing the C router: for interrupt-latency measurements. */
-void vm_install_isr_entry(struct kvm_vm *vm, int vector, void (*entry)(void));
-
 /* ---- interrupts ---------------------------------------------------------- */
 void vm_irq_line(struct kvm_vm *vm, uint32_t gsi, int level);
 /* Returns 0 or -errno. resample_fd < 0: edge irqfd; else level + resample. */
 int __vm_irqfd(struct kvm_vm *vm, int fd, uint32_t gsi, int resample_fd, bool deassign);
 void vm_irqfd(struct kvm_vm *vm, int fd, uint32_t gsi, int resample_fd);
 void vm_irqfd_deassign(struct kvm_vm *vm, int fd, uint32_t gsi, int resample_fd);
-/* Programs IOAPIC pin gsi -> vector from the host (KVM_SET_IRQCHIP). */
-void vm_ioapic_route(struct kvm_vm *vm, uint32_t gsi, uint8_t vector, bool level, bool masked);
 
 /* ---- ioeventfd ----------------------------------------------------------- */
 struct ioeventfd_spec {
@@ -201,9 +184,17 @@ int64_t vcpu_stat(struct kvm_vcpu *vcpu, const char *name);
 /* Calls fn for every statistic the fd offers (name, value). */
 void kvm_stats_foreach(int stats_fd, void (*fn)(void *ctx, const char *name, uint64_t value), void *ctx);
 
-/* ---- TSC ------------------------------------------------------------------ */
-uint32_t vcpu_tsc_khz(struct kvm_vcpu *vcpu);
-/* Guest TSC = host TSC + offset. Returns false if the kernel lacks the attribute. */
-bool vcpu_tsc_offset(struct kvm_vcpu *vcpu, int64_t *offset);
+/* ---- architecture hooks (harness/$(ARCH)/) -------------------------------- */
+/* After the RAM memslot, the irqchip and the image are in place: the
+ * architecture's tables (page tables, descriptor tables). */
+void vm_arch_post_create(struct kvm_vm *vm);
+/* After KVM_CREATE_VCPU and the kvm_run mapping: stacks, per-vCPU tables,
+ * CPUID, interrupt controller state. */
+void vcpu_arch_init(struct kvm_vcpu *vcpu);
+/* Entry state: guest_code at cpl with interrupts enabled or not, nargs
+ * arguments as the C calling convention passes them, a return lands in
+ * ucall_done(). */
+void vcpu_arch_set_entry(struct kvm_vcpu *vcpu, void *guest_code, unsigned int cpl, bool irqs_on,
+			 int nargs, va_list ap);
 
 #endif

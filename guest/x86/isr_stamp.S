@@ -11,8 +11,12 @@
  *                         InterruptStatus and acks it, as any driver must
  *                         before EOI (or a level line fires again at once).
  */
-#define LAPIC_EOI_ADDR		0xfee000b0
-#define VIRTIO0_ISR_ADDR	0xd0000060	/* VIRTIO_MMIO_BASE + INTERRUPT_STATUS */
+#include <linux/virtio_mmio.h>
+
+#include "abi_arch.h"
+
+#define LAPIC_EOI_ADDR		(LAPIC_BASE + APIC_REG_EOI)
+#define VIRTIO0_ISR_ADDR	(VIRTIO_MMIO_BASE + VIRTIO_MMIO_INTERRUPT_STATUS)
 
 	.section .bss
 	.balign 8
@@ -57,7 +61,7 @@ guest_isr_virtio_stamp:
 	STAMP_ENTRY
 	movl $VIRTIO0_ISR_ADDR, %edx
 	movl (%rdx), %eax	/* InterruptStatus */
-	movl %eax, 4(%rdx)	/* InterruptACK (0x64): exactly the bits seen */
+	movl %eax, (VIRTIO_MMIO_INTERRUPT_ACK - VIRTIO_MMIO_INTERRUPT_STATUS)(%rdx)	/* exactly the bits seen */
 	STAMP_EXIT
 
 	.section .note.GNU-stack, "", @progbits

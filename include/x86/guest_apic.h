@@ -11,12 +11,7 @@
 
 #include "guest.h"
 
-#define APIC_REG_ID	0x20
-#define APIC_REG_TPR	0x80
-#define APIC_REG_EOI	0xb0
-#define APIC_REG_SVR	0xf0
-#define APIC_REG_LVT0	0x350
-#define APIC_SVR_ENABLE	0x100
+/* APIC_REG_* (xAPIC register offsets) are in abi_arch.h. */
 #define IOAPIC_REGSEL	0x00
 #define IOAPIC_WINDOW	0x10
 #define IOAPIC_REDTBL(pin) (0x10 + 2 * (pin))
