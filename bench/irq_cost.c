@@ -203,7 +203,6 @@ static enum guest_outcome deliver_rep(struct bench_ctx *c, int cpl, enum virtio_
 	struct kvm_vcpu *vcpu;
 	struct kvm_vm *vm = bench_vm_create(c, &vcpu, GUEST_RAM_DEFAULT_BYTES);
 	uint64_t p_gpa = vm_alloc(vm, sizeof(struct bench_irq_params), 0);
-	struct kvm_regs regs;
 	enum guest_outcome o;
 	pthread_t th;
 	int64_t inj0;
@@ -235,10 +234,7 @@ static enum guest_outcome deliver_rep(struct bench_ctx *c, int cpl, enum virtio_
 			in->resamplefd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 		vm_irqfd(vm, in->irqfd, IRQ_GSI, in->resamplefd);
 	}
-	vcpu_set_entry(vcpu, deliver_guest_main, (unsigned int)cpl, 1, p_gpa);
-	vcpu_regs_get(vcpu, &regs);
-	regs.rflags |= 1u << 9;		/* IF */
-	vcpu_regs_set(vcpu, &regs);
+	vcpu_set_entry_irqs_on(vcpu, deliver_guest_main, (unsigned int)cpl, 1, p_gpa);
 	vcpu_set_watchdog_ms(vcpu, c->o->watchdog_ms < 10000 ? c->o->watchdog_ms : 10000);
 	inj0 = vcpu_stat(vcpu, "irq_injections");
 	in->halts0 = vcpu_stat(vcpu, "halt_exits");
@@ -404,7 +400,6 @@ static int measure_roundtrip(struct bench_ctx *c, int cpl, enum virtio_notify_mo
 		uint64_t p_gpa = vm_alloc(vm, sizeof(struct bench_rt_params), 0);
 		struct bench_rt_params *p = addr_gpa2hva(vm, p_gpa);
 		struct virtio_mmio_stats s0, s1;
-		struct kvm_regs regs;
 		enum guest_outcome o;
 		uint64_t *ticks;
 
@@ -416,10 +411,7 @@ static int measure_roundtrip(struct bench_ctx *c, int cpl, enum virtio_notify_mo
 		p->out_gpa = vm_alloc(vm, total * 8, 0);
 		vm_ioapic_route(vm, VIRTIO_MMIO_GSI, GUEST_IRQ_VECTOR(VIRTIO_MMIO_GSI), virtio_irq_method_is_level(m), false);
 		vm_install_isr_entry(vm, GUEST_IRQ_VECTOR(VIRTIO_MMIO_GSI), guest_isr_virtio_stamp);
-		vcpu_set_entry(vcpu, rt_guest_main, (unsigned int)cpl, 1, p_gpa);
-		vcpu_regs_get(vcpu, &regs);
-		regs.rflags |= 1u << 9;
-		vcpu_regs_set(vcpu, &regs);
+		vcpu_set_entry_irqs_on(vcpu, rt_guest_main, (unsigned int)cpl, 1, p_gpa);
 		virtio_mmio__get_stats(bench_dev_mmio(dev), &s0);
 		o = bench_guest_run(vcpu, why, sizeof(why), NULL, NULL);
 		if (o == GUEST_OK && p->error < 0) {

@@ -219,7 +219,6 @@ static enum guest_outcome run_rep(struct bench_ctx *c, const struct notify_cfg *
 	struct bench_notify_params *p = addr_gpa2hva(vm, p_gpa);
 	struct counters s0 = { 0 }, s1;
 	struct sync_ctx sc = { vcpu, dev, &s0 };
-	struct kvm_regs regs;
 	enum guest_outcome o;
 	double secs;
 	int vector = GUEST_IRQ_VECTOR(VIRTIO_MMIO_GSI);
@@ -235,10 +234,7 @@ static enum guest_outcome run_rep(struct bench_ctx *c, const struct notify_cfg *
 	p->reqs_gpa = vm_alloc(vm, (uint64_t)nc->qs * (sizeof(struct virtio_blk_req) + 4) + REQ_DATA_BYTES, 64);
 	vm_ioapic_route(vm, VIRTIO_MMIO_GSI, (uint8_t)vector, virtio_irq_method_is_level(nc->irq), false);
 	vm_install_handler(vm, vector, notify_isr);
-	vcpu_set_entry(vcpu, notify_guest_main, (unsigned int)nc->cpl, 1, p_gpa);
-	vcpu_regs_get(vcpu, &regs);
-	regs.rflags |= 1u << 9;		/* IF: CPL3 cannot sti where IOPL is forced to 0 */
-	vcpu_regs_set(vcpu, &regs);
+	vcpu_set_entry_irqs_on(vcpu, notify_guest_main, (unsigned int)nc->cpl, 1, p_gpa);
 
 	o = bench_guest_run(vcpu, why, why_len, on_sync, &sc);
 	if (o == GUEST_OK && p->error < 0) {

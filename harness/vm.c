@@ -149,15 +149,30 @@ void vcpu_args_set(struct kvm_vcpu *vcpu, int nargs, ...)
 	va_end(ap);
 }
 
+static void assert_guest_text(void *guest_code)
+{
+	TEST_ASSERT(!guest_code || ((char *)guest_code >= __start_guest_text &&
+				    (char *)guest_code < __stop_guest_text),
+		    "guest entry %p is not in guest_text: mark it GUEST_CODE", guest_code);
+}
+
 void vcpu_set_entry(struct kvm_vcpu *vcpu, void *guest_code, unsigned int cpl, int nargs, ...)
 {
 	va_list ap;
 
-	TEST_ASSERT(!guest_code || ((char *)guest_code >= __start_guest_text &&
-				    (char *)guest_code < __stop_guest_text),
-		    "guest entry %p is not in guest_text: mark it GUEST_CODE", guest_code);
+	assert_guest_text(guest_code);
 	va_start(ap, nargs);
 	vcpu_arch_set_entry(vcpu, guest_code, cpl, false, nargs, ap);
+	va_end(ap);
+}
+
+void vcpu_set_entry_irqs_on(struct kvm_vcpu *vcpu, void *guest_code, unsigned int cpl, int nargs, ...)
+{
+	va_list ap;
+
+	assert_guest_text(guest_code);
+	va_start(ap, nargs);
+	vcpu_arch_set_entry(vcpu, guest_code, cpl, true, nargs, ap);
 	va_end(ap);
 }
 

@@ -113,6 +113,10 @@ void kvm_vm_free(struct kvm_vm *vm);	/* also frees vCPUs; NULL ok */
  * the guest with GUEST_DONE. */
 void vcpu_set_entry(struct kvm_vcpu *vcpu, void *guest_code, unsigned int cpl,
 		    int nargs, ...);
+/* The same, entering with interrupts enabled: guest code at CPL3 cannot
+ * enable them itself where the hypervisor forces IOPL to 0 (PVM). */
+void vcpu_set_entry_irqs_on(struct kvm_vcpu *vcpu, void *guest_code, unsigned int cpl,
+			    int nargs, ...);
 void vcpu_args_set(struct kvm_vcpu *vcpu, int nargs, ...);
 void vcpu_args_set_va(struct kvm_vcpu *vcpu, int nargs, va_list ap);
 

@@ -132,9 +132,9 @@ void vcpu_arch_set_entry(struct kvm_vcpu *vcpu, void *guest_code, unsigned int c
 	memset(&regs, 0, sizeof(regs));
 	regs.rip = (uint64_t)(uintptr_t)guest_code;
 	regs.rsp = rsp - 8;
-	regs.rflags = X86_RFLAGS_FIXED | (cpl == 3 ? X86_RFLAGS_IOPL3 : 0);
-	if (irqs_on)
-		regs.rflags |= X86_RFLAGS_IF;
+	regs.rflags = X86_EFLAGS_FIXED | (cpl == 3 ? X86_EFLAGS_IOPL : 0);
+	if (irqs_on)	/* CPL3 cannot STI where IOPL is forced to 0 (PVM) */
+		regs.rflags |= X86_EFLAGS_IF;
 	vcpu_regs_set(vcpu, &regs);
 	vcpu_args_set_va(vcpu, nargs, ap);
 }

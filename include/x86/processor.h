@@ -9,6 +9,7 @@
 
 #include <stdint.h>
 #include <linux/kvm.h>
+#include <asm/processor-flags.h>	/* X86_CR0_*, X86_CR4_*, X86_EFLAGS_* */
 #include "guest_mem.h"
 
 #define PTE_P		(1ULL << 0)
@@ -19,17 +20,9 @@
 #define PTE_PS		(1ULL << 7)
 #define PTE_ADDR_MASK	0x000ffffffffff000ULL
 
-#define X86_CR0_PE	(1UL << 0)
-#define X86_CR0_ET	(1UL << 4)
-#define X86_CR0_NE	(1UL << 5)
-#define X86_CR0_WP	(1UL << 16)
-#define X86_CR0_PG	(1UL << 31)
-#define X86_CR4_PAE	(1UL << 5)
+/* EFER is an MSR: its bits are not in the UAPI headers. */
 #define X86_EFER_LME	(1UL << 8)
 #define X86_EFER_LMA	(1UL << 10)
-#define X86_RFLAGS_FIXED (1UL << 1)
-#define X86_RFLAGS_IF	(1UL << 9)
-#define X86_RFLAGS_IOPL3 (3UL << 12)
 
 /* Page-table pages the identity map needs: PML4, PDPT and 4 PDs. */
 #define X86_IDMAP_TABLE_PAGES	6

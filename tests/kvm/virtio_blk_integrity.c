@@ -281,7 +281,6 @@ static bool run_config(const struct integ_cfg *c, uint64_t seed, bool verbose)
 	struct virtio_mmio_dev *dev;
 	struct virtio_kvm *vk;
 	struct kvm_vcpu *vcpu;
-	struct kvm_regs regs;
 	struct kvm_vm *vm;
 	struct ucall uc;
 	uint64_t p_gpa, invalid = 0, violations = 0;
@@ -334,10 +333,7 @@ static bool run_config(const struct integ_cfg *c, uint64_t seed, bool verbose)
 	vm_ioapic_route(vm, VIRTIO_MMIO_GSI, (uint8_t)vector,
 			virtio_irq_method_is_level(c->irq), !c->completion_irq);
 	vm_install_handler(vm, vector, integ_isr);
-	vcpu_set_entry(vcpu, integ_guest_main, 3, 1, p_gpa);
-	vcpu_regs_get(vcpu, &regs);
-	regs.rflags |= 1u << 9;		/* IF: CPL3 cannot sti (IOPL forced 0 on PVM) */
-	vcpu_regs_set(vcpu, &regs);
+	vcpu_set_entry_irqs_on(vcpu, integ_guest_main, 3, 1, p_gpa);
 	vcpu_set_watchdog_ms(vcpu, 60000);
 
 	/* A guest assertion fails this configuration, not the program. */

@@ -1223,7 +1223,6 @@ static void run_case(const struct ccase *c, struct mode m)
 		.backend = VIRTIO_BLK_BACKEND_RAM, .capacity_sectors = DISK_SECTORS, .num_queues = NQ,
 		.queue_size_max = QMAX, .irq = &virtio_kvm_irq_ops,
 	};
-	struct kvm_regs regs;
 	struct ucall uc;
 	struct rig r;
 	char label[96], msg[512];
@@ -1254,10 +1253,7 @@ static void run_case(const struct ccase *c, struct mode m)
 	/* Masked until a case routes it: InterruptStatus is read by hand. */
 	vm_ioapic_route(r.vm, GSI, VEC, r.p->level, true);
 	vm_install_handler(r.vm, VEC, conf_isr);
-	vcpu_set_entry(r.vcpu, c->guest, 3, 1, p_gpa);
-	vcpu_regs_get(r.vcpu, &regs);
-	regs.rflags |= 1u << 9;		/* IF: CPL3 cannot sti (IOPL forced 0 on PVM) */
-	vcpu_regs_set(r.vcpu, &regs);
+	vcpu_set_entry_irqs_on(r.vcpu, c->guest, 3, 1, p_gpa);
 	vcpu_set_watchdog_ms(r.vcpu, 30000);
 
 	while (!done) {

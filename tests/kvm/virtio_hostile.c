@@ -318,7 +318,6 @@ static void run_mode(enum virtio_notify_mode notify, enum virtio_irq_method irq)
 	struct virtio_blk *blk;
 	struct virtio_kvm *vk;
 	struct kvm_vcpu *vcpu;
-	struct kvm_regs regs;
 	struct kvm_vm *vm;
 	struct ucall uc;
 	struct snap s0, s1;
@@ -340,10 +339,7 @@ static void run_mode(enum virtio_notify_mode notify, enum virtio_irq_method irq)
 	area = vm_alloc(vm, AREA_BYTES, 4096);
 	vm_ioapic_route(vm, VIRTIO_MMIO_GSI, (uint8_t)vector, virtio_irq_method_is_level(irq), false);
 	vm_install_handler(vm, vector, hostile_isr);
-	vcpu_set_entry(vcpu, hostile_guest_main, 3, 2, area, vm->mem.size_bytes);
-	vcpu_regs_get(vcpu, &regs);
-	regs.rflags |= 1u << 9;		/* IF: CPL3 cannot sti (IOPL forced 0 on PVM) */
-	vcpu_regs_set(vcpu, &regs);
+	vcpu_set_entry_irqs_on(vcpu, hostile_guest_main, 3, 2, area, vm->mem.size_bytes);
 	vcpu_set_watchdog_ms(vcpu, 30000);	/* a lost config interrupt ends here */
 
 	expect_sync(vcpu, &uc, SYNC_GOOD, 0);
