@@ -123,10 +123,10 @@ void x86_segment_data(struct kvm_segment *s, uint16_t sel, unsigned int dpl)
 	s->g = 1;
 }
 
-void x86_segment_tss(struct kvm_segment *s, uint64_t base, uint32_t limit)
+void x86_segment_tss(struct kvm_segment *s, uint16_t sel, uint64_t base, uint32_t limit)
 {
 	memset(s, 0, sizeof(*s));
-	s->selector = GDT_TSS;
+	s->selector = sel;
 	s->base = base;
 	s->limit = limit;
 	s->type = 0xb;		/* 64-bit TSS, busy */

@@ -13,6 +13,9 @@ extern char guest_return_trampoline[];
 #define KSTACK_BYTES	(64 * 1024)
 #define USTACK_BYTES	(256 * 1024)
 
+/* Every vCPU's TSS descriptor fits in the one-page GDT. */
+_Static_assert(GDT_TSS_SEL(KVM_MAX_VCPUS_HERE) <= 4096, "GDT too small for the TSS descriptors");
+
 static void vcpu_setup_lapic(struct kvm_vcpu *vcpu)
 {
 	struct kvm_lapic_state lapic;
@@ -56,12 +59,19 @@ void vcpu_arch_init(struct kvm_vcpu *vcpu)
 	tss = addr_gpa2hva(vm, tss_gpa);
 	tss->rsp0 = vcpu->arch.stack_top_gva;
 	tss->iomap_base = sizeof(*tss);	/* no I/O bitmap: IOPL decides */
-	x86_segment_tss(&seg, tss_gpa, sizeof(*tss) - 1);
+	x86_segment_tss(&seg, GDT_TSS_SEL(vcpu->id), tss_gpa, sizeof(*tss) - 1);
 	gdt = addr_gpa2hva(vm, vm->arch.gdt_gpa);
-	x86_encode_tss_desc(&seg, &gdt[GDT_TSS >> 3]);
+	x86_encode_tss_desc(&seg, &gdt[GDT_TSS_SEL(vcpu->id) >> 3]);
 
 	vcpu_setup_cpuid(vcpu);
 	vcpu_setup_lapic(vcpu);
+	/* With the in-kernel LAPIC every vCPU but the BSP starts waiting for
+	 * INIT/SIPI, and KVM_RUN would block: make it runnable, as the BSP. */
+	if (vcpu->id != 0) {
+		struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_RUNNABLE };
+
+		vcpu_ioctl(vcpu, KVM_SET_MP_STATE, &mp);
+	}
 }
 
 static void vcpu_load_entry_sregs(struct kvm_vcpu *vcpu, unsigned int cpl, uint64_t tss_gpa)
@@ -82,7 +92,7 @@ static void vcpu_load_entry_sregs(struct kvm_vcpu *vcpu, unsigned int cpl, uint6
 		x86_segment_data(&sregs.ss, GDT_KERNEL_DS, 0);
 	}
 	sregs.ds = sregs.es = sregs.fs = sregs.gs = sregs.ss;
-	x86_segment_tss(&sregs.tr, tss_gpa, sizeof(struct x86_tss64) - 1);
+	x86_segment_tss(&sregs.tr, GDT_TSS_SEL(vcpu->id), tss_gpa, sizeof(struct x86_tss64) - 1);
 	memset(&sregs.ldt, 0, sizeof(sregs.ldt));
 	sregs.ldt.unusable = 1;
 	sregs.gdt.base = vm->arch.gdt_gpa;

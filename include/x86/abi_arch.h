@@ -39,7 +39,10 @@
 #define GDT_KERNEL_DS		0x10
 #define GDT_USER_DS		0x1b	/* index 3, RPL 3 */
 #define GDT_USER_CS		0x23	/* index 4, RPL 3 */
-#define GDT_TSS			0x28	/* index 5, 16 bytes */
+#define GDT_TSS			0x28	/* index 5: vCPU 0's TSS, 16 bytes */
+/* Each vCPU has its own TSS and descriptor (TR must name the vCPU's own
+ * TSS, for RSP0 and for anything that reads the GDT). */
+#define GDT_TSS_SEL(vcpu_id)	(GDT_TSS + 16 * (vcpu_id))
 
 /* IDT vectors. Device interrupts: IOAPIC pin n -> GUEST_IRQ_VECTOR(n). The
  * halt gate lets CPL3 code wait for an interrupt (HLT is CPL0-only). */

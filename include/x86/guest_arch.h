@@ -67,6 +67,17 @@ GUEST_INLINE void cpuid(uint32_t leaf, uint32_t sub, uint32_t *a, uint32_t *b, u
 
 GUEST_INLINE uint64_t read_cr2(void) { uint64_t v; __asm__ volatile("mov %%cr2, %0" : "=r"(v)); return v; }
 
+/* The task register's selector and the GDT's base, for tests that check
+ * the per-vCPU descriptors the host wrote (both usable at CPL0 here). */
+GUEST_INLINE uint16_t guest_str(void) { uint16_t v; __asm__ volatile("str %0" : "=r"(v)); return v; }
+GUEST_INLINE uint64_t guest_gdt_base(void)
+{
+	struct { uint16_t limit; uint64_t base; } __attribute__((packed)) d;
+
+	__asm__ volatile("sgdt %0" : "=m"(d));
+	return d.base;
+}
+
 /* Exceptions and interrupts (guest/x86/idt.c). A handler returns normally to
  * resume the interrupted code; an unhandled vector reports UCALL_UNHANDLED. */
 typedef void (*guest_handler_t)(struct ex_regs *regs);

@@ -47,7 +47,7 @@ void x86_encode_idt_gate(uint64_t handler, uint16_t cs, unsigned int dpl, uint64
 
 void x86_segment_code64(struct kvm_segment *s, uint16_t sel, unsigned int dpl);
 void x86_segment_data(struct kvm_segment *s, uint16_t sel, unsigned int dpl);
-void x86_segment_tss(struct kvm_segment *s, uint64_t base, uint32_t limit);
+void x86_segment_tss(struct kvm_segment *s, uint16_t sel, uint64_t base, uint32_t limit);
 
 struct x86_tss64 {
 	uint32_t reserved0;

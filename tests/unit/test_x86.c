@@ -106,11 +106,13 @@ static void segment_descriptors(void)
 	x86_segment_data(&s, GDT_USER_DS, 3);
 	CHECK_EQ(x86_encode_seg_desc(&s), 0x00cff3000000ffffULL);
 
-	x86_segment_tss(&s, 0x123456789abcdef0ULL, 0x67);
+	x86_segment_tss(&s, GDT_TSS_SEL(1), 0x123456789abcdef0ULL, 0x67);
 	x86_encode_tss_desc(&s, tss);
 	CHECK_EQ(tss[0], 0x9a008bbcdef00067ULL);	/* busy 64-bit TSS, present */
 	CHECK_EQ(tss[1], 0x12345678ULL);
-	CHECK_EQ(s.selector, GDT_TSS);
+	CHECK_EQ(s.selector, GDT_TSS_SEL(1));
+	CHECK_EQ(GDT_TSS_SEL(0), GDT_TSS);
+	CHECK_EQ(GDT_TSS_SEL(1), 0x38);	/* the next 16-byte slot */
 }
 
 static void idt_gate_split(void)
