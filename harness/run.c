@@ -23,15 +23,35 @@
 #define WATCHDOG_SIGNAL (SIGRTMIN + 3)
 
 static volatile sig_atomic_t stop_requested;
-static struct kvm_run *volatile running;	/* the kvm_run inside vcpu_run() */
+/* The kvm_run of every vCPU inside vcpu_run(), one slot each, so that a
+ * stop request reaches all of them and one vCPU returning does not hide
+ * another. Claimed and released with atomics: vcpu_request_stop() may run
+ * in a signal handler, so no lock. */
+#define RUNNING_SLOTS 64
+static struct kvm_run *running[RUNNING_SLOTS];
+
+static int running_claim(struct kvm_run *run)
+{
+	for (int i = 0; i < RUNNING_SLOTS; i++) {
+		struct kvm_run *none = NULL;
+
+		if (__atomic_compare_exchange_n(&running[i], &none, run, false,
+						__ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+			return i;
+	}
+	TEST_FAIL("more than %d vCPUs inside vcpu_run() at once", RUNNING_SLOTS);
+}
 
 void vcpu_request_stop(void)
 {
-	struct kvm_run *run = running;
-
 	stop_requested = 1;
-	if (run)
-		run->immediate_exit = 1;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	for (int i = 0; i < RUNNING_SLOTS; i++) {
+		struct kvm_run *run = __atomic_load_n(&running[i], __ATOMIC_SEQ_CST);
+
+		if (run)
+			run->immediate_exit = 1;
+	}
 }
 
 void vcpu_clear_stop_request(void)
@@ -198,10 +218,10 @@ static bool handle_mmio(struct kvm_vcpu *vcpu)
 	return false;
 }
 
-static enum vcpu_stop vcpu_stop(struct kvm_vcpu *vcpu, enum vcpu_stop why)
+static enum vcpu_stop vcpu_stop(struct kvm_vcpu *vcpu, int slot, enum vcpu_stop why)
 {
 	watchdog_disarm(vcpu);
-	running = NULL;
+	__atomic_store_n(&running[slot], NULL, __ATOMIC_SEQ_CST);
 	return why;
 }
 
@@ -209,12 +229,13 @@ enum vcpu_stop vcpu_run(struct kvm_vcpu *vcpu)
 {
 	struct kvm_run *run = vcpu->run;
 	uint64_t returned_at = 0;
+	int slot;
 
 	if (vcpu->watchdog_ms)
 		watchdog_arm(vcpu, vcpu->watchdog_ms);
-	running = run;
+	slot = running_claim(run);
 	if (stop_requested)
-		return vcpu_stop(vcpu, VCPU_STOP_REQUESTED);
+		return vcpu_stop(vcpu, slot, VCPU_STOP_REQUESTED);
 	for (;;) {
 		int r;
 
@@ -228,9 +249,9 @@ enum vcpu_stop vcpu_run(struct kvm_vcpu *vcpu)
 			TEST_ASSERT(errno == EINTR || errno == EAGAIN, "KVM_RUN failed");
 			returned_at = 0;
 			if (stop_requested)
-				return vcpu_stop(vcpu, VCPU_STOP_REQUESTED);
+				return vcpu_stop(vcpu, slot, VCPU_STOP_REQUESTED);
 			if (wd && wd->fired && vcpu->watchdog_ms)
-				return vcpu_stop(vcpu, VCPU_STOP_WATCHDOG);
+				return vcpu_stop(vcpu, slot, VCPU_STOP_WATCHDOG);
 			run->immediate_exit = 0;
 			continue;
 		}
@@ -238,13 +259,13 @@ enum vcpu_stop vcpu_run(struct kvm_vcpu *vcpu)
 		switch (run->exit_reason) {
 		case KVM_EXIT_MMIO:
 			if (handle_mmio(vcpu))
-				return vcpu_stop(vcpu, VCPU_STOP_UCALL);
+				return vcpu_stop(vcpu, slot, VCPU_STOP_UCALL);
 			continue;
 		case KVM_EXIT_IO:
 			handle_io(vcpu);
 			continue;
 		default:
-			return vcpu_stop(vcpu, VCPU_STOP_EXIT);
+			return vcpu_stop(vcpu, slot, VCPU_STOP_EXIT);
 		}
 	}
 }
