@@ -21,7 +21,7 @@ enum ucall_type {
 	UCALL_SYNC,	/* args[] carry values for the host */
 	UCALL_PRINTF,	/* buffer holds a formatted line */
 	UCALL_ASSERT,	/* buffer holds the expression; file/line; args[0..1] values */
-	UCALL_DONE,	/* guest_code finished */
+	UCALL_DONE,	/* guest_code finished; args[0] = ucall_done()'s frame address */
 	UCALL_UNHANDLED,/* unexpected exception: args = vector, error code, rip, cr2 */
 };
 

@@ -76,11 +76,14 @@ guest_halt_entry:
 	hlt
 1:	iretq
 
-/* guest_code returned: report DONE. Stack is 16-byte aligned here. */
+/* guest_code returned: report DONE. Its RET left RSP 16-byte aligned,
+ * which is what SysV wants before a CALL (RSP is 8 mod 16 at the callee's
+ * entry). Align anyway, so a guest_code that returned with a skewed stack
+ * still reports DONE instead of faulting in an aligned access. */
 	.globl guest_return_trampoline
 	.balign 16
 guest_return_trampoline:
-	subq $8, %rsp
+	andq $-16, %rsp
 	call ucall_done
 	ud2
 
