@@ -38,6 +38,24 @@
 #define SETTLE_NS	20000	/* after the guest is waiting (or KVM saw the halt) */
 #define WAIT_TIMEOUT_NS	2000000000ULL
 
+/* Parameter blocks: the host writes one into guest memory and passes its
+ * address; the guest writes the results back into it. */
+/* IRQ delivery: the guest announces each wait in `ready`; the host injects. */
+struct bench_irq_params {
+	uint64_t total;			/* interrupts to take */
+	uint32_t halted;		/* wait halted (1) or spinning (0) */
+	uint32_t pad;
+	volatile uint64_t ready;	/* guest: i + 1 when waiting for interrupt i */
+};
+
+/* Round trip: notify -> device completes -> interrupt -> ISR entry. */
+struct bench_rt_params {
+	uint64_t total;
+	uint64_t ring_gpa, slots_gpa, req_gpa, data_gpa, out_gpa;
+	uint64_t bad_status;
+	int64_t error;
+};
+
 /* ---- (b) delivery: guest side ------------------------------------------ */
 GUEST_CODE static void deliver_guest_main(struct bench_irq_params *p)
 {

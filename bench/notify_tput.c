@@ -26,6 +26,25 @@
 
 #define REQ_DATA_BYTES 512
 
+/* Parameter block: the host writes one into guest memory and passes its
+ * address; the guest writes the results back into it. */
+struct bench_notify_params {
+	/* in */
+	uint64_t requests;		/* timed requests */
+	uint64_t warmup;		/* requests completed before timing */
+	uint32_t queue_size;
+	uint32_t batch;			/* requests added per notification decision */
+	uint32_t event_idx;		/* negotiate VIRTIO_RING_F_EVENT_IDX */
+	uint32_t completion_irq;	/* 0: poll the used ring, 1: wait for the interrupt */
+	uint64_t ring_gpa, slots_gpa, reqs_gpa;
+	/* out, for the timed part only */
+	uint64_t ticks;
+	uint64_t kicks, kicks_suppressed;	/* notifications sent / suppressed */
+	uint64_t irqs;				/* interrupts the guest took */
+	uint64_t completed, bad_status;
+	int64_t error;				/* < 0: set-up failed */
+};
+
 /* Guest globals (the guest's private copy). */
 static struct virtio_blk_drv notify_drv;
 static volatile uint32_t notify_wake;

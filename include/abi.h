@@ -38,37 +38,4 @@ struct ucall {
 	char buffer[UCALL_BUF_LEN];
 };
 
-/* Benchmark parameter blocks: the host writes one into guest memory and
- * passes its address; the guest writes the results back into it. */
-struct bench_notify_params {
-	/* in */
-	uint64_t requests;		/* timed requests */
-	uint64_t warmup;		/* requests completed before timing */
-	uint32_t queue_size;
-	uint32_t batch;			/* requests added per notification decision */
-	uint32_t event_idx;		/* negotiate VIRTIO_RING_F_EVENT_IDX */
-	uint32_t completion_irq;	/* 0: poll the used ring, 1: wait for the interrupt */
-	uint64_t ring_gpa, slots_gpa, reqs_gpa;
-	/* out, for the timed part only */
-	uint64_t ticks;
-	uint64_t kicks, kicks_suppressed;	/* notifications sent / suppressed */
-	uint64_t irqs;				/* interrupts the guest took */
-	uint64_t completed, bad_status;
-	int64_t error;				/* < 0: set-up failed */
-};
-/* IRQ delivery: the guest announces each wait in `ready`; the host injects. */
-struct bench_irq_params {
-	uint64_t total;			/* interrupts to take */
-	uint32_t halted;		/* wait halted (1) or spinning (0) */
-	uint32_t pad;
-	volatile uint64_t ready;	/* guest: i + 1 when waiting for interrupt i */
-};
-
-/* Round trip: notify -> device completes -> interrupt -> ISR entry. */
-struct bench_rt_params {
-	uint64_t total;
-	uint64_t ring_gpa, slots_gpa, req_gpa, data_gpa, out_gpa;
-	uint64_t bad_status;
-	int64_t error;
-};
 #endif
