@@ -7,7 +7,6 @@
  * ring never needs a lock.
  */
 #include "guest_virtio.h"
-#include "guest_apic.h"
 
 #define BLK_DEFAULT_MAX_WAITS	(1ULL << 20)
 

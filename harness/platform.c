@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Host facts for results (see include/platform.h). Everything is read, never
  * assumed: a missing file leaves "n/a". */
-#include <cpuid.h>
 #include <dirent.h>
 #include <numa.h>
 #include <string.h>
@@ -89,7 +88,6 @@ void platform_collect(struct platform_info *p)
 	static const struct { const char *module, *kind; } backends[] = {
 		{ "kvm_intel", "VMX" }, { "kvm_amd", "SVM" }, { "kvm_pvm", "PVM" },
 	};
-	unsigned int a, b, c, d;
 	struct utsname u;
 	char path[128], buf[64];
 
@@ -103,8 +101,7 @@ void platform_collect(struct platform_info *p)
 			break;
 		}
 	}
-	if (__get_cpuid(1, &a, &b, &c, &d))
-		p->nested = c & (1u << 31);
+	p->nested = platform_arch_under_hypervisor();
 	cpuinfo_field("model name", p->cpu_model, sizeof(p->cpu_model));
 	cpuinfo_field("vendor_id", p->cpu_vendor, sizeof(p->cpu_vendor));
 	cpuinfo_field("microcode", p->microcode, sizeof(p->microcode));

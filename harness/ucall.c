@@ -25,16 +25,6 @@ const char *exit_reason_str(uint32_t reason)
 	return "(unknown exit)";
 }
 
-static const char *vector_name(uint64_t v)
-{
-	static const char *const names[] = {
-		"#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", "CSO",
-		"#TS", "#NP", "#SS", "#GP", "#PF", "(15)", "#MF", "#AC", "#MC", "#XM",
-	};
-
-	return v < sizeof(names) / sizeof(names[0]) ? names[v] : "interrupt";
-}
-
 void vcpu_describe_ucall(struct kvm_vcpu *vcpu, const struct ucall *uc, char *buf, size_t len)
 {
 	(void)vcpu;
@@ -46,10 +36,7 @@ void vcpu_describe_ucall(struct kvm_vcpu *vcpu, const struct ucall *uc, char *bu
 			 UCALL_BUF_LEN, uc->buffer, uc->args[0], uc->args[1]);
 		break;
 	case UCALL_UNHANDLED:
-		snprintf(buf, len, "unhandled guest exception: vector %" PRIu64 " (%s), error code 0x%" PRIx64
-			 ", RIP 0x%" PRIx64 ", CR2 0x%" PRIx64 ", from CPL%" PRIu64,
-			 uc->args[0], vector_name(uc->args[0]), uc->args[1], uc->args[2], uc->args[3],
-			 uc->args[4]);
+		vcpu_arch_describe_exception(uc, buf, len);
 		break;
 	case UCALL_PRINTF:
 		snprintf(buf, len, "%.*s", UCALL_BUF_LEN, uc->buffer);

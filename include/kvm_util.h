@@ -200,5 +200,7 @@ void vcpu_arch_init(struct kvm_vcpu *vcpu);
  * ucall_done(). */
 void vcpu_arch_set_entry(struct kvm_vcpu *vcpu, void *guest_code, unsigned int cpl, bool irqs_on,
 			 int nargs, va_list ap);
+/* One line about a UCALL_UNHANDLED: vector, error code, where. */
+void vcpu_arch_describe_exception(const struct ucall *uc, char *buf, size_t len);
 
 #endif

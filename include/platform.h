@@ -42,5 +42,7 @@ void platform_collect(struct platform_info *p);
 /* Value of a module parameter, or NULL. */
 const char *platform_param(const struct platform_info *p, const char *module, const char *name);
 void platform_print(const struct platform_info *p, FILE *f);
+/* Whether this host itself runs under a hypervisor (harness/x86/host.c). */
+bool platform_arch_under_hypervisor(void);
 
 #endif

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /* x86 vCPU state: stacks and TSS, CPUID, LAPIC, the long-mode entry
- * (sregs, RIP/RSP/RFLAGS) and the SysV argument registers. */
+ * (sregs, RIP/RSP/RFLAGS) and the SysV argument registers; and reports of
+ * that state (registers, unhandled exceptions). */
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -165,4 +168,22 @@ void vcpu_dump(struct kvm_vcpu *vcpu)
 		  r.rip, r.rsp, r.rflags, s.cs.selector, s.ss.dpl, s.cr0, s.cr3, s.cr4, s.efer);
 	ktap_diag("RAX 0x%llx RBX 0x%llx RCX 0x%llx RDX 0x%llx RSI 0x%llx RDI 0x%llx",
 		  r.rax, r.rbx, r.rcx, r.rdx, r.rsi, r.rdi);
+}
+
+static const char *vector_name(uint64_t v)
+{
+	static const char *const names[] = {
+		"#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", "CSO",
+		"#TS", "#NP", "#SS", "#GP", "#PF", "(15)", "#MF", "#AC", "#MC", "#XM",
+	};
+
+	return v < sizeof(names) / sizeof(names[0]) ? names[v] : "interrupt";
+}
+
+void vcpu_arch_describe_exception(const struct ucall *uc, char *buf, size_t len)
+{
+	snprintf(buf, len, "unhandled guest exception: vector %" PRIu64 " (%s), error code 0x%" PRIx64
+		 ", RIP 0x%" PRIx64 ", CR2 0x%" PRIx64 ", from CPL%" PRIu64,
+		 uc->args[0], vector_name(uc->args[0]), uc->args[1], uc->args[2], uc->args[3],
+		 uc->args[4]);
 }

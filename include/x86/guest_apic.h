@@ -25,10 +25,5 @@ void lapic_enable(void);
 /* Route IOAPIC pin to vector on APIC 0, fixed delivery. */
 void ioapic_route(uint32_t pin, uint8_t vector, bool level, bool masked);
 uint64_t ioapic_read_redir(uint32_t pin);
-/* Halts until the next interrupt unless *wake_flag is already non-zero,
- * without the lost-wakeup race (the check runs with interrupts off). At
- * CPL3, where HLT is privileged, it goes through the halt gate
- * (INT GUEST_HALT_VECTOR). Interrupts are enabled on return. */
-void guest_halt_unless(const volatile uint32_t *wake_flag);
 
 #endif

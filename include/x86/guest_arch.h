@@ -78,6 +78,13 @@ GUEST_INLINE uint64_t guest_gdt_base(void)
 	return d.base;
 }
 
+/* Halts until the next interrupt unless *wake_flag is already non-zero,
+ * without the lost-wakeup race (the check runs with interrupts off). At
+ * CPL3, where HLT is privileged, it goes through the halt gate
+ * (INT GUEST_HALT_VECTOR). Interrupts are enabled on return.
+ * (guest/x86/apic.c) */
+void guest_halt_unless(const volatile uint32_t *wake_flag);
+
 /* Exceptions and interrupts (guest/x86/idt.c). A handler returns normally to
  * resume the interrupted code; an unhandled vector reports UCALL_UNHANDLED. */
 typedef void (*guest_handler_t)(struct ex_regs *regs);
