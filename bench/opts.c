@@ -258,7 +258,8 @@ int bench_opts_parse(struct bench_opts *o, int argc, char **argv)
 	int c, n;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", long_opts, NULL)) != -1) {
+	/* Leading ':': a missing value is ':', not '?' ("unknown option"). */
+	while ((c = getopt_long(argc, argv, ":h", long_opts, NULL)) != -1) {
 		const char *name = optind > 0 && optind <= argc ? argv[optind - 1] : "?";
 
 		switch (c) {
