@@ -68,7 +68,6 @@ struct bench_ctx {
 	/* progress */
 	struct timespec start;
 	int configs_total, configs_done;
-	bool counting;			/* scenarios only count their configurations */
 	const char *cur_scenario;
 };
 
@@ -99,30 +98,7 @@ void bench_crosscheck(struct bench_ctx *c, bool ok, const char *fmt, ...)
 uint64_t bench_thread_cpu_ns(void);
 void bench_write_meta(struct bench_ctx *c, bool final);
 
-/* One guest-timed access kind (bench/exit_latency.c). */
-enum exit_path { PATH_NONE, PATH_USER_MMIO, PATH_USER_PIO, PATH_KERNEL_IOEVENTFD, PATH_KERNEL_EXIT };
-
-struct timed_kind {
-	const char *name;
-	timed_loop_fn loop;
-	uint64_t addr, value;
-	bool virtio;			/* needs the virtio device at VIRTIO_MMIO_BASE */
-	enum virtio_notify_mode notify;
-	int pio;			/* 1: trapped port, 2: port with an ioeventfd */
-	enum exit_path path;
-	unsigned int exits_per_iter;	/* userspace exits per access; 0 means 1 */
-};
-
-/* Probe, repetitions in fresh VMs, samples/cdf/summary rows for one kind at
- * one CPL; the floor kind (PATH_NONE) sets c->floor_ticks[cpl]. 0 or -EINTR. */
-int bench_measure_timed(struct bench_ctx *c, const char *scenario, const struct timed_kind *k, int cpl);
-/* Measures the empty loop at cpl unless this run already has it. */
-int bench_measure_floor(struct bench_ctx *c, const char *scenario, int cpl);
-
-/* Scenarios: 0, or -EINTR when interrupted (rows so far are kept). */
-int scenario_exit(struct bench_ctx *c);
-int scenario_irq(struct bench_ctx *c);
-int scenario_notify(struct bench_ctx *c);
+/* The scenarios and their driver: bench/scenario.h. */
 
 /* bench/device.c: the benchmarked device, a virtio-blk (null backend)
  * wired into the VM with the given notify mode and interrupt method. */

@@ -7,6 +7,10 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "scenario.h"
+
+/* The registry: every scenario, in the order `sweep` runs them. */
+static const struct bench_scenario *const scenarios[] = { &scenario_exit, &scenario_irq, &scenario_notify };
 
 static int cmd_info(void)
 {
@@ -39,8 +43,9 @@ int main(int argc, char **argv)
 {
 	struct bench_opts o;
 	struct bench_ctx c;
+	const struct bench_scenario *const *run = NULL;
+	size_t nrun = 1;
 	const char *cmd;
-	int r = 0;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
@@ -61,17 +66,16 @@ int main(int argc, char **argv)
 		return 2;
 	if (!strcmp(cmd, "info"))
 		return cmd_info();
+	if (!strcmp(cmd, "sweep")) {
+		run = scenarios;
+		nrun = ARRAY_SIZE(scenarios);
+	} else {
+		for (size_t i = 0; i < ARRAY_SIZE(scenarios); i++)
+			if (!strcmp(cmd, scenarios[i]->name))
+				run = &scenarios[i];
+	}
 	if (bench_begin(&c, &o, argc, argv) < 0)
 		return 2;
-	/* First pass counts configurations (for the progress line), second measures. */
-	for (int pass = 0; pass < 2 && !r; pass++) {
-		c.counting = pass == 0;
-		if (!strcmp(cmd, "exit") || !strcmp(cmd, "sweep"))
-			r = scenario_exit(&c);
-		if (!r && (!strcmp(cmd, "irq") || !strcmp(cmd, "sweep")))
-			r = scenario_irq(&c);
-		if (!r && (!strcmp(cmd, "notify") || !strcmp(cmd, "sweep")))
-			r = scenario_notify(&c);
-	}
+	bench_run_scenarios(&c, run, nrun);
 	return bench_end(&c);
 }
