@@ -69,6 +69,8 @@ struct bench_ctx {
 	struct timespec start;
 	int configs_total, configs_done;
 	const char *cur_scenario;
+	const struct bench_scenario *const *scenarios;	/* what this run measures */
+	size_t nscenarios;
 };
 
 /* bench/opts.c */
@@ -79,7 +81,11 @@ void bench_usage(FILE *f);
 bool bench_kind_selected(const struct bench_opts *o, const char *kind);
 
 /* bench/runner.c */
-int bench_begin(struct bench_ctx *c, struct bench_opts *o, int argc, char **argv);
+struct bench_scenario;
+/* Probes KVM, opens the results directory; scn: what this run measures
+ * (listed in meta.json). */
+int bench_begin(struct bench_ctx *c, struct bench_opts *o, const struct bench_scenario *const *scn,
+		size_t nscn, int argc, char **argv);
 int bench_end(struct bench_ctx *c);	/* exit status for main() */
 void bench_skip(struct bench_ctx *c, const char *scenario, const char *kind, int cpl,
 		const char *fmt, ...) __attribute__((format(printf, 5, 6)));

@@ -39,6 +39,25 @@ static int cmd_compare(int argc, char **argv)
 	return 2;
 }
 
+/* `mmiobench list [--json]`: what a run can measure, from the registry. */
+static int cmd_list(int argc, char **argv)
+{
+	struct bench_kind_info k;
+
+	if (argc > 3 || (argc == 3 && strcmp(argv[2], "--json"))) {
+		fprintf(stderr, "mmiobench: usage: mmiobench list [--json]\n");
+		return 2;
+	}
+	if (argc == 3)
+		return bench_list_json(scenarios, ARRAY_SIZE(scenarios), stdout) ? 1 : 0;
+	for (size_t i = 0; i < ARRAY_SIZE(scenarios); i++) {
+		printf("%s: %s\n", scenarios[i]->name, scenarios[i]->about);
+		for (size_t j = 0; scenarios[i]->kind(j, &k); j++)
+			printf("  %-26s %s\n", k.name, k.about);
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct bench_opts o;
@@ -55,17 +74,8 @@ int main(int argc, char **argv)
 	cmd = argv[1];
 	if (!strcmp(cmd, "compare"))
 		return cmd_compare(argc, argv);
-	if (strcmp(cmd, "info") && strcmp(cmd, "exit") && strcmp(cmd, "irq") &&
-	    strcmp(cmd, "notify") && strcmp(cmd, "sweep")) {
-		fprintf(stderr, "mmiobench: unknown command '%s' (exit, irq, notify, sweep, info, compare; see --help)\n", cmd);
-		return 2;
-	}
-	bench_opts_defaults(&o);
-	optind = 2;
-	if (bench_opts_parse(&o, argc, argv) < 0)
-		return 2;
-	if (!strcmp(cmd, "info"))
-		return cmd_info();
+	if (!strcmp(cmd, "list"))
+		return cmd_list(argc, argv);
 	if (!strcmp(cmd, "sweep")) {
 		run = scenarios;
 		nrun = ARRAY_SIZE(scenarios);
@@ -74,7 +84,21 @@ int main(int argc, char **argv)
 			if (!strcmp(cmd, scenarios[i]->name))
 				run = &scenarios[i];
 	}
-	if (bench_begin(&c, &o, argc, argv) < 0)
+	if (!run && strcmp(cmd, "info")) {
+		fprintf(stderr, "mmiobench: unknown command '%s' (exit, irq, notify, sweep, info, list, compare; see --help)\n", cmd);
+		return 2;
+	}
+	bench_opts_defaults(&o);
+	optind = 2;
+	if (bench_opts_parse(&o, argc, argv) < 0)
+		return 2;
+	if (!strcmp(cmd, "info"))
+		return cmd_info();
+	/* Before anything is probed or written: a kind that is not there would
+	 * otherwise select nothing and "succeed". */
+	if (bench_kinds_check(run, nrun, o.kinds, stderr) < 0)
+		return 2;
+	if (bench_begin(&c, &o, run, nrun, argc, argv) < 0)
 		return 2;
 	bench_run_scenarios(&c, run, nrun);
 	return bench_end(&c);

@@ -13,6 +13,7 @@
 
 #include "bench.h"
 #include "json.h"
+#include "scenario.h"
 
 extern const char mmiobench_version[], mmiobench_git_rev[];
 extern const int mmiobench_git_dirty;
@@ -296,6 +297,8 @@ void bench_write_meta(struct bench_ctx *c, bool final)
 	json_bool(&j, "memory_bound_to_node", c->membind);
 	json_string(&j, "note", c->placement_note);
 	json_object_end(&j);
+	/* The kinds this run could write: readers take the names from here. */
+	bench_list_json_value(&j, "scenarios", c->scenarios, c->nscenarios);
 	json_array_begin(&j, "skipped");
 	for (int i = 0; i < c->nskips; i++) {
 		json_object_begin(&j, NULL);
@@ -341,7 +344,8 @@ static int probe_kvm(struct bench_ctx *c)
 	return 0;
 }
 
-int bench_begin(struct bench_ctx *c, struct bench_opts *o, int argc, char **argv)
+int bench_begin(struct bench_ctx *c, struct bench_opts *o, const struct bench_scenario *const *scn,
+		size_t nscn, int argc, char **argv)
 {
 	char run_id[64];
 	size_t n = 0;
@@ -349,6 +353,8 @@ int bench_begin(struct bench_ctx *c, struct bench_opts *o, int argc, char **argv
 
 	memset(c, 0, sizeof(*c));
 	c->o = o;
+	c->scenarios = scn;
+	c->nscenarios = nscn;
 	for (int i = 0; i < 4; i++)
 		c->floor_ticks[i] = -1;
 	for (int i = 0; i < argc && n < sizeof(command_line) - 2; i++)

@@ -88,8 +88,9 @@ int bench_kinds_check(const struct bench_scenario *const *s, size_t n, const cha
 			struct bench_kind_info k;
 			const char *sep = "";
 
-			fprintf(f, "mmiobench: bad value '%.*s' for --kinds: expected kinds of %s", (int)len, p,
-				n == 1 ? s[0]->name : "these scenarios");
+			fprintf(f, "mmiobench: bad value '%.*s' for --kinds: expected a kind of", (int)len, p);
+			for (size_t i = 0; i < n; i++)
+				fprintf(f, "%s %s", i ? "," : "", s[i]->name);
 			fprintf(f, " (");
 			for (size_t i = 0; i < n; i++)
 				for (size_t j = 0; s[i]->kind(j, &k); j++, sep = ", ")
