@@ -46,8 +46,6 @@ struct bench_skip {
 	char reason[200];
 };
 
-#define BENCH_MAX_SKIPS 64
-
 struct bench_ctx {
 	struct bench_opts *o;
 	struct results_run *run;
@@ -58,8 +56,8 @@ struct bench_ctx {
 	int vcpu_cpu, iothread_cpu, numa_node;
 	bool vcpu_pinned, membind;
 	char placement_note[256];
-	struct bench_skip skips[BENCH_MAX_SKIPS];
-	int nskips;
+	struct bench_skip *skips;	/* every one of them: meta.json lists them all */
+	int nskips, skips_cap;
 	int crosscheck_failures;
 	double floor_ticks[4];		/* empty-loop p50 per CPL, -1 until measured */
 	char notes[16][320];		/* facts a reader must know, for meta.json */
@@ -87,6 +85,10 @@ struct bench_scenario;
 int bench_begin(struct bench_ctx *c, struct bench_opts *o, const struct bench_scenario *const *scn,
 		size_t nscn, int argc, char **argv);
 int bench_end(struct bench_ctx *c);	/* exit status for main() */
+/* Runs `python3 SCRIPTS/plot.py DIR` then report.py the same way, with an
+ * argument vector (no shell: any DIR is fine), output to /dev/null; 0 when
+ * both exit 0. */
+int bench_run_scripts(const char *scripts, const char *dir);
 void bench_skip(struct bench_ctx *c, const char *scenario, const char *kind, int cpl,
 		const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 bool bench_interrupted(const struct bench_ctx *c);

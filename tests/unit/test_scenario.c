@@ -168,7 +168,7 @@ static int count(const char *hay, const char *needle)
 	return n;
 }
 
-static int run_script(const char *name, enum fake_script script)
+static int run_fake(const char *name, enum fake_script script)
 {
 	const struct bench_scenario *const s[] = { &fake };
 	int r;
@@ -187,7 +187,7 @@ static void all_reps_summarized(void)
 	char *sum;
 
 	fake_prepared = 0;
-	CHECK_EQ(run_script("ok", FAKE_OK), 0);
+	CHECK_EQ(run_fake("ok", FAKE_OK), 0);
 	sum = slurp("ok", "summary.csv");
 	CHECK_EQ(count(sum, "\nfake,"), 4);
 	CHECK(strstr(sum, "fake,alpha,3,,,,,,,,p50_ns,ns,3,100,"));
@@ -205,7 +205,7 @@ static void failed_rep_keeps_earlier(void)
 {
 	char *sum, *meta;
 
-	CHECK_EQ(run_script("fail", FAKE_FAIL_AT_1), 0);
+	CHECK_EQ(run_fake("fail", FAKE_FAIL_AT_1), 0);
 	sum = slurp("fail", "summary.csv");
 	meta = slurp("fail", "meta.json");
 	CHECK_EQ(count(sum, "\nfake,"), 4);
@@ -227,7 +227,7 @@ static void skipped_series_has_no_summary(void)
 {
 	char *sum, *meta;
 
-	CHECK_EQ(run_script("skip", FAKE_SKIP_SECOND_SERIES), 0);
+	CHECK_EQ(run_fake("skip", FAKE_SKIP_SECOND_SERIES), 0);
 	sum = slurp("skip", "summary.csv");
 	meta = slurp("skip", "meta.json");
 	CHECK_EQ(count(sum, "\nfake,alpha,"), 2);
@@ -242,7 +242,7 @@ static void interrupted_rep_stops(void)
 {
 	char *sum;
 
-	CHECK_EQ(run_script("intr", FAKE_INTERRUPT_AT_1), -EINTR);
+	CHECK_EQ(run_fake("intr", FAKE_INTERRUPT_AT_1), -EINTR);
 	sum = slurp("intr", "summary.csv");
 	CHECK_EQ(count(sum, "\nfake,"), 0);
 	CHECK_EQ(ctx.configs_done, 0);
@@ -288,6 +288,64 @@ static void selection_by_series(void)
 	bench_config_list_free(&l);
 }
 
+/* meta.json lists every skip: there used to be room for 64, the rest
+ * silently dropped. */
+static void many_skips_all_kept(void)
+{
+	char *meta;
+
+	run_open("skips");
+	for (int i = 0; i < 100; i++)
+		bench_skip(&ctx, "fake", "alpha", 3, "reason %d", i);
+	run_close();
+	meta = slurp("skips", "meta.json");
+	CHECK_EQ(count(meta, "\"reason\": \"reason "), 100);
+	CHECK(strstr(meta, "\"reason 99\""));
+	free(meta);
+}
+
+static void write_text(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	TEST_ASSERT(f && fputs(text, f) >= 0 && !fclose(f), "write %s", path);
+}
+
+/* The plot and report scripts get the results directory as one argument,
+ * whatever it holds: a quote used to break the shell command. */
+static void scripts_get_dir_verbatim(void)
+{
+	static const char script[] =
+		"import os, sys\n"
+		"open(os.path.join(sys.argv[1], os.path.basename(sys.argv[0]) + '.ran'), 'w').write(sys.argv[1])\n"
+		"print('to /dev/null')\n";
+	char *scripts, *dir, *path, *s;
+
+	TEST_ASSERT(asprintf(&scripts, "%s/scripts", tmpdir) > 0, "asprintf");
+	TEST_ASSERT(asprintf(&dir, "%s/it's a \"run\" $(false); x", tmpdir) > 0, "asprintf");
+	TEST_ASSERT(!mkdir(scripts, 0755) && !mkdir(dir, 0755), "mkdir");
+	TEST_ASSERT(asprintf(&path, "%s/plot.py", scripts) > 0, "asprintf");
+	write_text(path, script);
+	free(path);
+	TEST_ASSERT(asprintf(&path, "%s/report.py", scripts) > 0, "asprintf");
+	write_text(path, script);
+	free(path);
+	CHECK_EQ(bench_run_scripts(scripts, dir), 0);
+	TEST_ASSERT(asprintf(&path, "%s/report.py.ran", dir) > 0, "asprintf");
+	s = slurp(dir + strlen(tmpdir) + 1, "plot.py.ran");
+	CHECK(!strcmp(s, dir));
+	free(s);
+	CHECK_EQ(access(path, F_OK), 0);
+	free(path);
+	/* A failing script is reported, and the report does not run after it. */
+	TEST_ASSERT(asprintf(&path, "%s/plot.py", scripts) > 0, "asprintf");
+	write_text(path, "import sys\nsys.exit(3)\n");
+	free(path);
+	CHECK(bench_run_scripts(scripts, dir) < 0);
+	free(scripts);
+	free(dir);
+}
+
 static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
 	(void)st;
@@ -303,6 +361,8 @@ static const struct ktap_case cases[] = {
 	KTAP_CASE(interrupted_rep_stops),
 	KTAP_CASE(kinds_checked),
 	KTAP_CASE(selection_by_series),
+	KTAP_CASE(many_skips_all_kept),
+	KTAP_CASE(scripts_get_dir_verbatim),
 };
 
 int main(void)
