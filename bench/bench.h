@@ -30,7 +30,7 @@ struct bench_opts {
 	uint32_t batches[BENCH_MAX_LIST];	/* 0 = the queue size */
 	int nbatches;
 	int notify_modes[3], nnotify;
-	int irq_methods[3], nirq;
+	int irq_methods[IRQ_METHOD_COUNT], nirq;
 	int event_idx[2], nevent_idx;
 	int completions[2], ncompletions;	/* 0 poll, 1 irq */
 	char kinds[512];		/* comma list of kinds to run; "" = all */
@@ -109,11 +109,12 @@ void bench_write_meta(struct bench_ctx *c, bool final);
 /* The scenarios and their driver: bench/scenario.h. */
 
 /* bench/device.c: the benchmarked device, a virtio-blk (null backend)
- * wired into the VM with the given notify mode and interrupt method. */
+ * wired into the VM with the given notify mode and interrupt method; NULL
+ * with the reason in why when this KVM cannot (a missing capability). */
 struct bench_dev;
 struct bench_dev *bench_dev_attach(struct bench_ctx *c, struct kvm_vm *vm,
-				   enum virtio_notify_mode notify, enum virtio_irq_method irq,
-				   uint32_t queue_size_max);
+				   enum virtio_notify_mode notify, enum irq_method irq,
+				   uint32_t queue_size_max, char *why, size_t why_len);
 void bench_dev_detach(struct bench_dev *d);
 struct virtio_mmio_dev *bench_dev_mmio(struct bench_dev *d);
 struct virtio_kvm *bench_dev_kvm(struct bench_dev *d);

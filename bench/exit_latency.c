@@ -118,7 +118,11 @@ static enum guest_outcome run_once(struct bench_ctx *c, const struct timed_kind 
 	vm = bench_vm_create(c, &vcpu, ram);
 	vcpu_set_watchdog_ms(vcpu, watchdog_ms);
 	if (k->virtio) {
-		dev = bench_dev_attach(c, vm, k->notify, IRQ_METHOD_IRQFD, 256);
+		dev = bench_dev_attach(c, vm, k->notify, IRQ_METHOD_IRQFD, 256, why, why_len);
+		if (!dev) {
+			kvm_vm_free(vm);
+			return GUEST_FAILED;	/* the probe turns it into a skip */
+		}
 		virtio_mmio__get_stats(bench_dev_mmio(dev), &ds0);
 	}
 	if (k->pio == 1)

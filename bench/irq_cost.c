@@ -13,13 +13,11 @@
  * (guest/isr_stamp.S) and guest TSC = host TSC + the vCPU's TSC offset.
  */
 #include <errno.h>
-#include <poll.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/eventfd.h>
 #include <x86intrin.h>
 
 #include <linux/virtio_blk.h>
@@ -60,8 +58,8 @@ GUEST_CODE static void deliver_guest_main(struct bench_irq_params *p)
 struct injector {
 	struct kvm_vm *vm;
 	struct kvm_vcpu *vcpu;
-	enum virtio_irq_method method;
-	int irqfd, resamplefd, cpu;
+	struct irq_source src;
+	int cpu;
 	bool halted;
 	struct bench_irq_params *p;	/* host view of guest memory */
 	uint64_t total;
@@ -99,7 +97,6 @@ static void *injector_main(void *arg)
 	struct injector *in = arg;
 	volatile uint64_t *count = guest_hva(in->vm, &isr_stamp_count);
 	volatile uint64_t *stamp = guest_hva(in->vm, &isr_stamp_tsc);
-	uint64_t one = 1;
 	/* The guest halts once per wait, so wait i is halted once KVM has
 	 * counted i + 1 halts since the start (read before the guest runs). */
 	int64_t halts0 = in->halts0;
@@ -127,10 +124,7 @@ static void *injector_main(void *arg)
 		}
 		settle();
 		t0 = __rdtsc();
-		if (in->method == IRQ_METHOD_LINE)
-			vm_irq_line(in->vm, IRQ_GSI, 1);
-		else
-			TEST_ASSERT(write(in->irqfd, &one, 8) == 8, "irqfd write");
+		irq_source_raise(&in->src);
 		t1 = __rdtsc();
 		if (!SPIN_UNTIL(in, *count == i + 1)) {
 			snprintf(in->err, sizeof(in->err), "interrupt %llu never reached the guest ISR", (unsigned long long)i);
@@ -138,14 +132,10 @@ static void *injector_main(void *arg)
 		}
 		in->call_ticks[i] = t1 - t0;
 		in->deliver_ticks[i] = *stamp - (uint64_t)in->tsc_offset - t0;
-		if (in->method == IRQ_METHOD_LINE)
-			vm_irq_line(in->vm, IRQ_GSI, 0);	/* complete the edge pulse */
-		if (in->method == IRQ_METHOD_IRQFD_RESAMPLE) {
-			struct pollfd pfd = { .fd = in->resamplefd, .events = POLLIN };
-			uint64_t v;
-
+		irq_source_lower(&in->src);	/* KVM_IRQ_LINE: completes the edge pulse */
+		if (in->src.method == IRQ_METHOD_IRQFD_RESAMPLE) {
 			/* The guest's EOI lowered the level line and signals resample. */
-			if (poll(&pfd, 1, 2000) != 1 || read(in->resamplefd, &v, 8) != 8) {
+			if (irq_source_wait_resample(&in->src, 2000) != 1) {
 				snprintf(in->err, sizeof(in->err), "no resample event after EOI %llu", (unsigned long long)i);
 				return NULL;
 			}
@@ -188,7 +178,7 @@ static uint64_t irq_samples(const struct bench_ctx *c)
 enum wait_mode { WAIT_RUNNING, WAIT_HALTED_HOST, WAIT_HALTED_OFF };
 
 /* One repetition of (a)+(b): fresh VM, n interrupts after a short warm-up. */
-static enum guest_outcome deliver_rep(struct bench_ctx *c, int cpl, enum virtio_irq_method m,
+static enum guest_outcome deliver_rep(struct bench_ctx *c, int cpl, enum irq_method m,
 				      enum wait_mode w, uint64_t n, uint64_t warm, struct injector *in,
 				      int64_t *d_inj, char *why, size_t why_len)
 {
@@ -199,14 +189,13 @@ static enum guest_outcome deliver_rep(struct bench_ctx *c, int cpl, enum virtio_
 	enum guest_outcome o;
 	pthread_t th;
 	int64_t inj0;
+	int r;
 
 	in->vm = vm;
 	in->vcpu = vcpu;
-	in->method = m;
 	in->halted = w != WAIT_RUNNING;
 	in->cpu = c->iothread_cpu;
 	in->total = warm + n;
-	in->irqfd = in->resamplefd = -1;
 	in->stop = false;
 	in->err[0] = 0;
 	in->p = addr_gpa2hva(vm, p_gpa);
@@ -220,11 +209,13 @@ static enum guest_outcome deliver_rep(struct bench_ctx *c, int cpl, enum virtio_
 	}
 	vm_ioapic_route(vm, IRQ_GSI, IRQ_VECTOR, m == IRQ_METHOD_IRQFD_RESAMPLE, false);
 	vm_install_isr_entry(vm, IRQ_VECTOR, guest_isr_stamp);
-	if (m != IRQ_METHOD_LINE) {
-		in->irqfd = eventfd(0, EFD_CLOEXEC);
-		if (m == IRQ_METHOD_IRQFD_RESAMPLE)
-			in->resamplefd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-		vm_irqfd(vm, in->irqfd, IRQ_GSI, in->resamplefd);
+	r = irq_source_init(&in->src, vm, m, IRQ_GSI);
+	if (r) {
+		snprintf(why, why_len, "interrupt source %s on GSI %u: %s", irq_method_name(m), IRQ_GSI,
+			 irq_method_missing_cap(m) ? irq_method_missing_cap(m) : strerror(-r));
+		irq_source_destroy(&in->src);
+		kvm_vm_free(vm);
+		return r == -EOPNOTSUPP ? GUEST_SKIP : GUEST_FAILED;
 	}
 	vcpu_set_entry(vcpu, deliver_guest_main, (unsigned int)cpl, 1, p_gpa);
 	vcpu_regs_get(vcpu, &regs);
@@ -246,12 +237,7 @@ static enum guest_outcome deliver_rep(struct bench_ctx *c, int cpl, enum virtio_
 
 		snprintf(why + l, why_len - l, " (host: %s)", in->err);
 	}
-	if (in->irqfd >= 0) {
-		vm_irqfd_deassign(vm, in->irqfd, IRQ_GSI, in->resamplefd);
-		close(in->irqfd);
-	}
-	if (in->resamplefd >= 0)
-		close(in->resamplefd);
+	irq_source_destroy(&in->src);
 	kvm_vm_free(vm);
 	return o;
 }
@@ -262,7 +248,7 @@ enum irq_what { IRQ_DELIVER, IRQ_SERVICE, IRQ_ROUNDTRIP };
 struct irq_config {
 	struct timed_config t;		/* t.k: the service kind; unused otherwise */
 	enum irq_what what;
-	enum virtio_irq_method m;
+	enum irq_method m;
 	enum wait_mode w;
 	enum virtio_notify_mode nm;
 };
@@ -275,6 +261,10 @@ static enum bench_rep_status deliver_probe(struct bench_ctx *c, const struct irq
 					   char *why, size_t why_len)
 {
 	(void)c;
+	if (irq_method_missing_cap(ic->m)) {
+		snprintf(why, why_len, "KVM lacks %s: no %s", irq_method_missing_cap(ic->m), irq_method_name(ic->m));
+		return REP_SKIP;
+	}
 	if (ic->w == WAIT_HALTED_OFF && !kvm_check_cap(KVM_CAP_HALT_POLL)) {
 		snprintf(why, why_len, "KVM lacks KVM_CAP_HALT_POLL: halt polling cannot be disabled per VM");
 		return REP_SKIP;
@@ -302,7 +292,7 @@ static enum bench_rep_status deliver_run_rep(struct bench_ctx *c, const struct i
 	TEST_ASSERT(in.call_ticks && in.deliver_ticks, "calloc");
 	o = deliver_rep(c, cfg->cpl, ic->m, ic->w, n, warm, &in, &d_inj, why, why_len);
 	if (o != GUEST_OK) {
-		st = o == GUEST_INTERRUPTED ? REP_INTERRUPTED : REP_FAILED;
+		st = o == GUEST_INTERRUPTED ? REP_INTERRUPTED : o == GUEST_SKIP ? REP_SKIP : REP_FAILED;
 		goto out;
 	}
 	if (ic->w == WAIT_RUNNING) {	/* (a): the host call, measured in the running case */
@@ -394,11 +384,11 @@ static enum bench_rep_status roundtrip_run_rep(struct bench_ctx *c, const struct
 	const struct results_config *cfg = &bc->series[0].rc;
 	const char *label = bc->label;
 	int cpl = bc->cpl;
-	enum virtio_irq_method m = ic->m;
+	enum irq_method m = ic->m;
 	uint64_t n = irq_samples(c), warm = n / 10 + 1, total = warm + n;
 	struct kvm_vcpu *vcpu;
 	struct kvm_vm *vm = bench_vm_create(c, &vcpu, GUEST_RAM_DEFAULT_BYTES);
-	struct bench_dev *dev = bench_dev_attach(c, vm, ic->nm, m, 256);
+	struct bench_dev *dev = bench_dev_attach(c, vm, ic->nm, m, 256, why, why_len);
 	uint64_t p_gpa = vm_alloc(vm, sizeof(struct bench_rt_params), 0);
 	struct bench_rt_params *p = addr_gpa2hva(vm, p_gpa);
 	struct virtio_mmio_stats s0, s1;
@@ -406,13 +396,17 @@ static enum bench_rep_status roundtrip_run_rep(struct bench_ctx *c, const struct
 	enum guest_outcome o;
 	uint64_t *ticks;
 
+	if (!dev) {
+		kvm_vm_free(vm);
+		return REP_SKIP;
+	}
 	p->total = total;
 	p->ring_gpa = vm_alloc(vm, vring_size(16, 4096), 4096);
 	p->slots_gpa = vm_alloc(vm, 16 * sizeof(struct vring_drv_slot), 0);
 	p->req_gpa = vm_alloc(vm, sizeof(struct virtio_blk_req), 64);
 	p->data_gpa = vm_alloc(vm, 512, 0);
 	p->out_gpa = vm_alloc(vm, total * 8, 0);
-	vm_ioapic_route(vm, VIRTIO_MMIO_GSI, GUEST_IRQ_VECTOR(VIRTIO_MMIO_GSI), virtio_irq_method_is_level(m), false);
+	vm_ioapic_route(vm, VIRTIO_MMIO_GSI, GUEST_IRQ_VECTOR(VIRTIO_MMIO_GSI), irq_method_is_level(m), false);
 	vm_install_isr_entry(vm, GUEST_IRQ_VECTOR(VIRTIO_MMIO_GSI), guest_isr_virtio_stamp);
 	vcpu_set_entry(vcpu, rt_guest_main, (unsigned int)cpl, 1, p_gpa);
 	vcpu_regs_get(vcpu, &regs);
@@ -482,7 +476,7 @@ static struct irq_config *irq_config_new(struct bench_config_list *out, enum irq
 
 static void irq_configs(const struct bench_opts *o, struct bench_config_list *out)
 {
-	static const enum virtio_irq_method methods[] = { IRQ_METHOD_LINE, IRQ_METHOD_IRQFD, IRQ_METHOD_IRQFD_RESAMPLE };
+	static const enum irq_method methods[] = { IRQ_METHOD_LINE, IRQ_METHOD_IRQFD, IRQ_METHOD_IRQFD_RESAMPLE };
 	static const char *const halt_names[] = { [WAIT_RUNNING] = NULL, [WAIT_HALTED_HOST] = "host",
 						  [WAIT_HALTED_OFF] = "off" };
 
@@ -493,7 +487,7 @@ static void irq_configs(const struct bench_opts *o, struct bench_config_list *ou
 			for (int w = WAIT_RUNNING; w <= WAIT_HALTED_OFF; w++) {
 				struct irq_config *ic = irq_config_new(out, IRQ_DELIVER, cpl);
 				struct bench_config *bc = &ic->t.base;
-				const char *irq = virtio_irq_method_name(methods[mi]);
+				const char *irq = irq_method_name(methods[mi]);
 				struct results_config *rc;
 
 				ic->m = methods[mi];
@@ -522,7 +516,7 @@ static void irq_configs(const struct bench_opts *o, struct bench_config_list *ou
 				ic->nm = o->notify_modes[ni];
 				ic->m = methods[mi];
 				rc->notify = virtio_notify_mode_name(ic->nm);
-				rc->irq = virtio_irq_method_name(ic->m);
+				rc->irq = irq_method_name(ic->m);
 				snprintf(ic->t.base.label, sizeof(ic->t.base.label), "roundtrip %s %s", rc->notify, rc->irq);
 			}
 	}

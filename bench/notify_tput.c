@@ -192,7 +192,7 @@ struct notify_cfg {
 	int cpl;
 	uint32_t qs, batch;
 	enum virtio_notify_mode notify;
-	enum virtio_irq_method irq;
+	enum irq_method irq;
 	int event_idx, completion_irq;
 };
 
@@ -223,7 +223,7 @@ static enum guest_outcome notify_once(struct bench_ctx *c, const struct notify_c
 	uint64_t reqs = requests_for(c, nc->cpl);
 	struct kvm_vcpu *vcpu;
 	struct kvm_vm *vm = bench_vm_create(c, &vcpu, GUEST_RAM_DEFAULT_BYTES);
-	struct bench_dev *dev = bench_dev_attach(c, vm, nc->notify, nc->irq, nc->qs);
+	struct bench_dev *dev = bench_dev_attach(c, vm, nc->notify, nc->irq, nc->qs, why, why_len);
 	uint64_t ring_bytes = vring_size(nc->qs, 4096);
 	uint64_t p_gpa = vm_alloc(vm, sizeof(struct bench_notify_params), 0);
 	struct bench_notify_params *p = addr_gpa2hva(vm, p_gpa);
@@ -234,6 +234,10 @@ static enum guest_outcome notify_once(struct bench_ctx *c, const struct notify_c
 	double secs;
 	int vector = GUEST_IRQ_VECTOR(VIRTIO_MMIO_GSI);
 
+	if (!dev) {
+		kvm_vm_free(vm);
+		return GUEST_SKIP;
+	}
 	p->requests = reqs;
 	p->warmup = reqs / 10 ? reqs / 10 : 1;
 	p->queue_size = nc->qs;
@@ -243,7 +247,7 @@ static enum guest_outcome notify_once(struct bench_ctx *c, const struct notify_c
 	p->ring_gpa = vm_alloc(vm, ring_bytes, 4096);
 	p->slots_gpa = vm_alloc(vm, (uint64_t)nc->qs * sizeof(struct vring_drv_slot), 0);
 	p->reqs_gpa = vm_alloc(vm, (uint64_t)nc->qs * (sizeof(struct virtio_blk_req) + 4) + REQ_DATA_BYTES, 64);
-	vm_ioapic_route(vm, VIRTIO_MMIO_GSI, (uint8_t)vector, virtio_irq_method_is_level(nc->irq), false);
+	vm_ioapic_route(vm, VIRTIO_MMIO_GSI, (uint8_t)vector, irq_method_is_level(nc->irq), false);
 	vm_install_handler(vm, vector, notify_isr);
 	vcpu_set_entry(vcpu, notify_guest_main, (unsigned int)nc->cpl, 1, p_gpa);
 	vcpu_regs_get(vcpu, &regs);
@@ -332,7 +336,7 @@ static enum bench_rep_status notify_run_rep(struct bench_ctx *c, const struct be
 	enum guest_outcome go = notify_once(c, nc, &cfg->series[0].rc, rep, &r, why, why_len);
 
 	if (go != GUEST_OK)
-		return go == GUEST_INTERRUPTED ? REP_INTERRUPTED : REP_FAILED;
+		return go == GUEST_INTERRUPTED ? REP_INTERRUPTED : go == GUEST_SKIP ? REP_SKIP : REP_FAILED;
 	memcpy(out->v[0], &r, sizeof(r));
 	return REP_OK;
 }
@@ -370,7 +374,7 @@ static void notify_configs(const struct bench_opts *o, struct bench_config_list 
 		nc->completion_irq = o->completions[ki];
 		cfg = bench_config_series(&nc->base, "notify", "throughput", notify_metrics);
 		cfg->notify = virtio_notify_mode_name(nc->notify);
-		cfg->irq = nc->completion_irq ? virtio_irq_method_name(nc->irq) : NULL;
+		cfg->irq = nc->completion_irq ? irq_method_name(nc->irq) : NULL;
 		cfg->queue_size = nc->qs;
 		cfg->batch = nc->batch ? nc->batch : nc->qs;
 		cfg->event_idx = nc->event_idx;

@@ -184,7 +184,7 @@ static int item_notify(const char *opt, const char *tok, void *out, int i)
 
 static int item_irq(const char *opt, const char *tok, void *out, int i)
 {
-	int m = virtio_irq_method_parse(tok);
+	int m = irq_method_parse(tok);
 
 	if (m < 0)
 		return bad(opt, tok, "irq_line, irqfd or irqfd_resample");
