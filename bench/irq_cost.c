@@ -64,6 +64,7 @@ struct injector {
 	struct bench_irq_params *p;	/* host view of guest memory */
 	uint64_t total;
 	int64_t tsc_offset, halts0;
+	int halt_idx;			/* halt_exits, resolved before the thread starts */
 	bool have_offset;		/* KVM_VCPU_TSC_OFFSET exists: one time base */
 	uint64_t *call_ticks, *deliver_ticks;
 	uint64_t done;
@@ -116,8 +117,10 @@ static void *injector_main(void *arg)
 			return NULL;
 		}
 		if (in->halted) {
-			/* Inject only once KVM has seen the HLT, else this is the running case. */
-			if (halts0 >= 0 && !SPIN_UNTIL(in, vcpu_stat(in->vcpu, "halt_exits") > halts0 + (int64_t)i || *count > i)) {
+			/* Inject only once KVM has seen the HLT, else this is the running case.
+			 * One pread of a stat resolved before this thread started:
+			 * no descriptor walk, no allocation, and before t0. */
+			if (halts0 >= 0 && !SPIN_UNTIL(in, vcpu_stat_at(in->vcpu, in->halt_idx) > halts0 + (int64_t)i || *count > i)) {
 				snprintf(in->err, sizeof(in->err), "the guest never halted (wait %llu)", (unsigned long long)i);
 				return NULL;
 			}
@@ -224,6 +227,7 @@ static enum guest_outcome deliver_rep(struct bench_ctx *c, int cpl, enum irq_met
 	vcpu_set_watchdog_ms(vcpu, c->o->watchdog_ms < 10000 ? c->o->watchdog_ms : 10000);
 	inj0 = vcpu_stat(vcpu, "irq_injections");
 	in->halts0 = vcpu_stat(vcpu, "halt_exits");
+	in->halt_idx = vcpu_stat_index(vcpu, "halt_exits");
 	TEST_ASSERT(!pthread_create(&th, NULL, injector_main, in), "pthread_create");
 	o = bench_guest_run(vcpu, why, why_len, NULL, NULL);
 	in->stop = true;

@@ -354,11 +354,13 @@ void kvm_vm_free(struct kvm_vm *vm)
 
 		vcpu_watchdog_free(vcpu);
 		munmap(vcpu->run, vcpu->run_size);
+		kvm_stats_free(vcpu->stats);
 		if (vcpu->stats_fd >= 0)
 			close(vcpu->stats_fd);
 		close(vcpu->fd);
 		free(vcpu);
 	}
+	kvm_stats_free(vm->stats);
 	if (vm->stats_fd >= 0)
 		close(vm->stats_fd);
 	close(vm->fd);
