@@ -138,6 +138,8 @@ static void run_close(void)
 	results_table_destroy(ctx.cdf);
 	results_run_close(ctx.run);
 	ctx.run = NULL;
+	free(ctx.skips);	/* bench_end() does this in mmiobench */
+	ctx.skips = NULL;
 }
 
 static char *slurp(const char *name, const char *file)
