@@ -29,7 +29,7 @@ struct bench_opts {
 	int nqueue_sizes;
 	uint32_t batches[BENCH_MAX_LIST];	/* 0 = the queue size */
 	int nbatches;
-	int notify_modes[3], nnotify;
+	int notify_modes[NOTIFY_MODE_COUNT], nnotify;
 	int irq_methods[IRQ_METHOD_COUNT], nirq;
 	int event_idx[2], nevent_idx;
 	int completions[2], ncompletions;	/* 0 poll, 1 irq */

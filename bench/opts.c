@@ -303,12 +303,12 @@ int bench_opts_parse(struct bench_opts *o, int argc, char **argv)
 			batch_set = true;
 			break;
 		case O_NOTIFY:
-			if ((n = parse_list("--notify", optarg, 3, item_notify, o->notify_modes)) < 0)
+			if ((n = parse_list("--notify", optarg, NOTIFY_MODE_COUNT, item_notify, o->notify_modes)) < 0)
 				return -1;
 			o->nnotify = n;
 			break;
 		case O_IRQ:
-			if ((n = parse_list("--irq", optarg, 3, item_irq, o->irq_methods)) < 0)
+			if ((n = parse_list("--irq", optarg, IRQ_METHOD_COUNT, item_irq, o->irq_methods)) < 0)
 				return -1;
 			o->nirq = n;
 			break;
