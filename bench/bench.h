@@ -29,8 +29,8 @@ struct bench_opts {
 	int nqueue_sizes;
 	uint32_t batches[BENCH_MAX_LIST];	/* 0 = the queue size */
 	int nbatches;
-	int notify_modes[3], nnotify;
-	int irq_methods[3], nirq;
+	int notify_modes[NOTIFY_MODE_COUNT], nnotify;
+	int irq_methods[IRQ_METHOD_COUNT], nirq;
 	int event_idx[2], nevent_idx;
 	int completions[2], ncompletions;	/* 0 poll, 1 irq */
 	char kinds[512];		/* comma list of kinds to run; "" = all */
@@ -46,8 +46,6 @@ struct bench_skip {
 	char reason[200];
 };
 
-#define BENCH_MAX_SKIPS 64
-
 struct bench_ctx {
 	struct bench_opts *o;
 	struct results_run *run;
@@ -58,8 +56,8 @@ struct bench_ctx {
 	int vcpu_cpu, iothread_cpu, numa_node;
 	bool vcpu_pinned, membind;
 	char placement_note[256];
-	struct bench_skip skips[BENCH_MAX_SKIPS];
-	int nskips;
+	struct bench_skip *skips;	/* every one of them: meta.json lists them all */
+	int nskips, skips_cap;
 	int crosscheck_failures;
 	double floor_ticks[4];		/* empty-loop p50 per CPL, -1 until measured */
 	char notes[16][320];		/* facts a reader must know, for meta.json */
@@ -68,8 +66,9 @@ struct bench_ctx {
 	/* progress */
 	struct timespec start;
 	int configs_total, configs_done;
-	bool counting;			/* scenarios only count their configurations */
 	const char *cur_scenario;
+	const struct bench_scenario *const *scenarios;	/* what this run measures */
+	size_t nscenarios;
 };
 
 /* bench/opts.c */
@@ -80,8 +79,16 @@ void bench_usage(FILE *f);
 bool bench_kind_selected(const struct bench_opts *o, const char *kind);
 
 /* bench/runner.c */
-int bench_begin(struct bench_ctx *c, struct bench_opts *o, int argc, char **argv);
+struct bench_scenario;
+/* Probes KVM, opens the results directory; scn: what this run measures
+ * (listed in meta.json). */
+int bench_begin(struct bench_ctx *c, struct bench_opts *o, const struct bench_scenario *const *scn,
+		size_t nscn, int argc, char **argv);
 int bench_end(struct bench_ctx *c);	/* exit status for main() */
+/* Runs `python3 SCRIPTS/plot.py DIR` then report.py the same way, with an
+ * argument vector (no shell: any DIR is fine), output to /dev/null; 0 when
+ * both exit 0. */
+int bench_run_scripts(const char *scripts, const char *dir);
 void bench_skip(struct bench_ctx *c, const char *scenario, const char *kind, int cpl,
 		const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 bool bench_interrupted(const struct bench_ctx *c);
@@ -99,37 +106,15 @@ void bench_crosscheck(struct bench_ctx *c, bool ok, const char *fmt, ...)
 uint64_t bench_thread_cpu_ns(void);
 void bench_write_meta(struct bench_ctx *c, bool final);
 
-/* One guest-timed access kind (bench/exit_latency.c). */
-enum exit_path { PATH_NONE, PATH_USER_MMIO, PATH_USER_PIO, PATH_KERNEL_IOEVENTFD, PATH_KERNEL_EXIT };
-
-struct timed_kind {
-	const char *name;
-	timed_loop_fn loop;
-	uint64_t addr, value;
-	bool virtio;			/* needs the virtio device at VIRTIO_MMIO_BASE */
-	enum virtio_notify_mode notify;
-	int pio;			/* 1: trapped port, 2: port with an ioeventfd */
-	enum exit_path path;
-	unsigned int exits_per_iter;	/* userspace exits per access; 0 means 1 */
-};
-
-/* Probe, repetitions in fresh VMs, samples/cdf/summary rows for one kind at
- * one CPL; the floor kind (PATH_NONE) sets c->floor_ticks[cpl]. 0 or -EINTR. */
-int bench_measure_timed(struct bench_ctx *c, const char *scenario, const struct timed_kind *k, int cpl);
-/* Measures the empty loop at cpl unless this run already has it. */
-int bench_measure_floor(struct bench_ctx *c, const char *scenario, int cpl);
-
-/* Scenarios: 0, or -EINTR when interrupted (rows so far are kept). */
-int scenario_exit(struct bench_ctx *c);
-int scenario_irq(struct bench_ctx *c);
-int scenario_notify(struct bench_ctx *c);
+/* The scenarios and their driver: bench/scenario.h. */
 
 /* bench/device.c: the benchmarked device, a virtio-blk (null backend)
- * wired into the VM with the given notify mode and interrupt method. */
+ * wired into the VM with the given notify mode and interrupt method; NULL
+ * with the reason in why when this KVM cannot (a missing capability). */
 struct bench_dev;
 struct bench_dev *bench_dev_attach(struct bench_ctx *c, struct kvm_vm *vm,
-				   enum virtio_notify_mode notify, enum virtio_irq_method irq,
-				   uint32_t queue_size_max);
+				   enum virtio_notify_mode notify, enum irq_method irq,
+				   uint32_t queue_size_max, char *why, size_t why_len);
 void bench_dev_detach(struct bench_dev *d);
 struct virtio_mmio_dev *bench_dev_mmio(struct bench_dev *d);
 struct virtio_kvm *bench_dev_kvm(struct bench_dev *d);

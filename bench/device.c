@@ -2,7 +2,10 @@
 /* The device every scenario measures: virtio-blk with the null backend
  * (completes each request with VIRTIO_BLK_S_OK without touching data) behind
  * the virtio-mmio transport, wired into the VM by harness/virtio_kvm.c. */
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "bench.h"
 #include "virtio_blk_dev.h"
@@ -13,8 +16,8 @@ struct bench_dev {
 };
 
 struct bench_dev *bench_dev_attach(struct bench_ctx *c, struct kvm_vm *vm,
-				   enum virtio_notify_mode notify, enum virtio_irq_method irq,
-				   uint32_t queue_size_max)
+				   enum virtio_notify_mode notify, enum irq_method irq,
+				   uint32_t queue_size_max, char *why, size_t why_len)
 {
 	struct bench_dev *d = calloc(1, sizeof(*d));
 	struct virtio_kvm_cfg kc = {
@@ -31,7 +34,16 @@ struct bench_dev *bench_dev_attach(struct bench_ctx *c, struct kvm_vm *vm,
 	int r;
 
 	TEST_ASSERT(d, "calloc");
-	d->vk = virtio_kvm_create(vm, &kc);
+	r = __virtio_kvm_create(vm, &kc, &d->vk);
+	if (r) {
+		/* A capability this kernel lacks skips the configuration, not the run. */
+		if (r == -EOPNOTSUPP)
+			snprintf(why, why_len, "KVM lacks %s", virtio_kvm_missing_cap(&kc));
+		else
+			snprintf(why, why_len, "virtio device set-up failed: %s", strerror(-r));
+		free(d);
+		return NULL;
+	}
 	bc.irq_ctx = d->vk;
 	r = virtio_blk__create(&bc, &d->blk);
 	TEST_ASSERT(!r, "virtio_blk__create: %d", r);

@@ -21,6 +21,7 @@
 #include "guest.h"
 #include "guest_bench.h"
 #include "guest_run.h"
+#include "scenario.h"
 #include "stats.h"
 
 GUEST_CODE static void exit_guest_main(timed_loop_fn loop, uint64_t addr, uint64_t value,
@@ -48,32 +49,41 @@ static bool host_is_amd(const struct bench_ctx *c)
 	return !strcmp(c->plat.cpu_vendor, "AuthenticAMD") || !strcmp(c->plat.cpu_vendor, "HygonGenuine");
 }
 
-static int exit_kinds(const struct bench_ctx *c, struct timed_kind *k)
-{
-	int n = 0;
+/* The kinds, in report order. A new kind is one row here plus its guest
+ * loop (include/guest_bench.h); the first row, the floor, always runs. */
+static const struct timed_kind exit_kinds[] = {
+	{ .name = "empty_loop", .about = "the loop without an access: the floor",
+	  .loop = timed_empty, .path = PATH_NONE },
+	{ .name = "mmio_write_trapped", .about = "QueueNotify write, trapped to userspace",
+	  .loop = timed_mmio_write32, .addr = QNOTIFY, .virtio = true, .notify = NOTIFY_TRAPPED,
+	  .path = PATH_USER_MMIO },
+	{ .name = "mmio_read_config", .about = "config space read, trapped",
+	  .loop = timed_mmio_read32, .addr = VIRTIO_MMIO_BASE + VIRTIO_MMIO_CONFIG, .virtio = true,
+	  .notify = NOTIFY_TRAPPED, .path = PATH_USER_MMIO },
+	{ .name = "mmio_read_isr", .about = "InterruptStatus read, trapped",
+	  .loop = timed_mmio_read32, .addr = VIRTIO_MMIO_BASE + VIRTIO_MMIO_INTERRUPT_STATUS,
+	  .virtio = true, .notify = NOTIFY_TRAPPED, .path = PATH_USER_MMIO },
+	{ .name = "mmio_ioeventfd_datamatch", .about = "QueueNotify write to an ioeventfd, len 4, datamatch",
+	  .loop = timed_mmio_write32, .addr = QNOTIFY, .virtio = true, .notify = NOTIFY_IOEVENTFD,
+	  .path = PATH_KERNEL_IOEVENTFD },
+	{ .name = "mmio_ioeventfd_zerolen", .about = "QueueNotify write to a zero-length ioeventfd",
+	  .loop = timed_mmio_write32, .addr = QNOTIFY, .virtio = true, .notify = NOTIFY_IOEVENTFD_ZEROLEN,
+	  .path = PATH_KERNEL_IOEVENTFD },
+	{ .name = "pio_trapped", .about = "port write, trapped to userspace",
+	  .loop = timed_pio_out32, .addr = TEST_PIO_PORT, .pio = 1, .path = PATH_USER_PIO },
+	{ .name = "pio_ioeventfd", .about = "port write to an ioeventfd",
+	  .loop = timed_pio_out32, .addr = PIO_IOEVENTFD_PORT, .pio = 2, .path = PATH_KERNEL_IOEVENTFD },
+	{ .name = "cpuid", .about = "CPUID, handled in the kernel",
+	  .loop = timed_cpuid, .path = PATH_KERNEL_EXIT },
+	{ .name = "vmcall", .about = "VMCALL (VMMCALL on AMD), handled in the kernel",
+	  .loop = timed_vmcall, .loop_amd = timed_vmmcall, .addr = 0x7fffffff, .path = PATH_KERNEL_EXIT },
+};
+_Static_assert(ARRAY_SIZE(exit_kinds) >= 1, "the floor row comes first");
 
-	k[n++] = (struct timed_kind){ "empty_loop", timed_empty, 0, 0, false, 0, 0, PATH_NONE, 1 };
-	k[n++] = (struct timed_kind){ "mmio_write_trapped", timed_mmio_write32, QNOTIFY, 0, true,
-				     NOTIFY_TRAPPED, 0, PATH_USER_MMIO, 1 };
-	k[n++] = (struct timed_kind){ "mmio_read_config", timed_mmio_read32,
-				     VIRTIO_MMIO_BASE + VIRTIO_MMIO_CONFIG, 0, true, NOTIFY_TRAPPED, 0,
-				     PATH_USER_MMIO, 1 };
-	k[n++] = (struct timed_kind){ "mmio_read_isr", timed_mmio_read32,
-				     VIRTIO_MMIO_BASE + VIRTIO_MMIO_INTERRUPT_STATUS, 0, true,
-				     NOTIFY_TRAPPED, 0, PATH_USER_MMIO, 1 };
-	k[n++] = (struct timed_kind){ "mmio_ioeventfd_datamatch", timed_mmio_write32, QNOTIFY, 0, true,
-				     NOTIFY_IOEVENTFD, 0, PATH_KERNEL_IOEVENTFD, 1 };
-	k[n++] = (struct timed_kind){ "mmio_ioeventfd_zerolen", timed_mmio_write32, QNOTIFY, 0, true,
-				     NOTIFY_IOEVENTFD_ZEROLEN, 0, PATH_KERNEL_IOEVENTFD, 1 };
-	k[n++] = (struct timed_kind){ "pio_trapped", timed_pio_out32, TEST_PIO_PORT, 0, false, 0, 1,
-				     PATH_USER_PIO, 1 };
-	k[n++] = (struct timed_kind){ "pio_ioeventfd", timed_pio_out32, PIO_IOEVENTFD_PORT, 0, false, 0,
-				     2, PATH_KERNEL_IOEVENTFD, 1 };
-	k[n++] = (struct timed_kind){ "cpuid", timed_cpuid, 0, 0, false, 0, 0, PATH_KERNEL_EXIT, 1 };
-	k[n++] = (struct timed_kind){ "vmcall", host_is_amd(c) ? timed_vmmcall : timed_vmcall,
-				     0x7fffffff, 0, false, 0, 0, PATH_KERNEL_EXIT, 1 };
-	return n;
-}
+static const char *const latency_metrics[] = { "p50_ns", "p99_ns", "net_p50_ns", NULL };
+/* The same plus the p50 in ticks, kept for the floor (no summary row). */
+static const char *const timed_metrics[] = { "p50_ns", "p99_ns", "net_p50_ns", "", NULL };
+enum { M_P50, M_P99, M_NET_P50, M_P50_TICKS };
 
 struct rep_result {
 	uint64_t *samples;	/* host copy, n entries */
@@ -108,7 +118,11 @@ static enum guest_outcome run_once(struct bench_ctx *c, const struct timed_kind 
 	vm = bench_vm_create(c, &vcpu, ram);
 	vcpu_set_watchdog_ms(vcpu, watchdog_ms);
 	if (k->virtio) {
-		dev = bench_dev_attach(c, vm, k->notify, IRQ_METHOD_IRQFD, 256);
+		dev = bench_dev_attach(c, vm, k->notify, IRQ_METHOD_IRQFD, 256, why, why_len);
+		if (!dev) {
+			kvm_vm_free(vm);
+			return GUEST_FAILED;	/* the probe turns it into a skip */
+		}
 		virtio_mmio__get_stats(bench_dev_mmio(dev), &ds0);
 	}
 	if (k->pio == 1)
@@ -132,7 +146,8 @@ static enum guest_outcome run_once(struct bench_ctx *c, const struct timed_kind 
 	e0 = vcpu_stat(vcpu, "exits");
 	m0 = vcpu_stat(vcpu, "mmio_exits");
 	i0 = vcpu_stat(vcpu, "io_exits");
-	vcpu_set_entry(vcpu, exit_guest_main, (unsigned int)cpl, 6, (uint64_t)(uintptr_t)k->loop,
+	vcpu_set_entry(vcpu, exit_guest_main, (unsigned int)cpl, 6,
+		       (uint64_t)(uintptr_t)(k->loop_amd && host_is_amd(c) ? k->loop_amd : k->loop),
 		       k->addr, k->value, warmup, n, out_gpa);
 	o = bench_guest_run(vcpu, why, why_len, NULL, NULL);
 	res->d_exits = stat_delta(e0, vcpu_stat(vcpu, "exits"));
@@ -251,103 +266,118 @@ static void write_row(struct bench_ctx *c, const struct results_config *cfg, uns
 	results_add_cdf(c->cdf, cfg, (int)rep, r->samples, r->n, c->tsc_khz);
 }
 
-int bench_measure_timed(struct bench_ctx *c, const char *scenario, const struct timed_kind *k, int cpl)
+void timed_config_init(struct timed_config *tc, const struct bench_scenario *s,
+		       const char *scenario, const struct timed_kind *k, int cpl)
 {
-	const struct bench_opts *o = c->o;
-	struct results_config cfg = RESULTS_CONFIG_NA;
-	double p50_ns[100], p99_ns[100], net_ns[100], p50_ticks[100];
-	bool is_floor = k->path == PATH_NONE;
-	double floor_ticks = is_floor ? -1 : c->floor_ticks[cpl];
-	unsigned int reps_done = 0;
-	struct rep_result probe = { 0 };
-	enum guest_outcome po;
-	char why[512];
+	struct results_config *rc;
 
-	cfg.scenario = scenario;
-	cfg.kind = k->name;
-	cfg.cpl = cpl;
+	tc->base.scn = s;
+	tc->base.cpl = cpl;
+	tc->base.always = k->path == PATH_NONE;	/* every other kind needs the floor */
+	tc->k = k;
+	snprintf(tc->base.label, sizeof(tc->base.label), "%s", k->name);
+	rc = bench_config_series(&tc->base, scenario, k->name, timed_metrics);
 	if (k->virtio)
-		cfg.notify = virtio_notify_mode_name(k->notify);
-	bench_progress(c, k->name);
-	/* A one-sample probe under a short watchdog first: a kind the platform
-	 * cannot do (a hang, a fault) is skipped with its reason. */
-	po = run_once(c, k, cpl, 0, 1, o->watchdog_ms < 3000 ? o->watchdog_ms : 3000, &probe, why, sizeof(why));
+		rc->notify = virtio_notify_mode_name(k->notify);
+}
+
+/* A one-sample probe under a short watchdog first: a kind the platform
+ * cannot do (a hang, a fault) is skipped with its reason. */
+enum bench_rep_status timed_probe(struct bench_ctx *c, const struct bench_config *cfg,
+				  char *why, size_t why_len)
+{
+	const struct timed_kind *k = ((const struct timed_config *)cfg)->k;
+	const struct bench_opts *o = c->o;
+	struct rep_result probe = { 0 };
+	char msg[512];
+	enum guest_outcome po;
+	bool iopl;
+
+	po = run_once(c, k, cfg->cpl, 0, 1, o->watchdog_ms < 3000 ? o->watchdog_ms : 3000, &probe, msg, sizeof(msg));
 	free(probe.samples);
 	free(probe.user_ticks);
 	if (po == GUEST_INTERRUPTED)
-		return -EINTR;
-	if (po == GUEST_FAILED) {
-		/* Say why a CPL3 port access faults, not only that it did. */
-		bool iopl = k->pio && cpl == 3 && strstr(why, "vector 13 (#GP)");
+		return REP_INTERRUPTED;
+	if (po == GUEST_OK)
+		return REP_OK;
+	/* Say why a CPL3 port access faults, not only that it did. */
+	iopl = k->pio && cfg->cpl == 3 && strstr(msg, "vector 13 (#GP)");
+	snprintf(why, why_len, "%s%s", iopl ? "CPL3 port I/O raised #GP: this "
+		 "hypervisor runs CPL3 with RFLAGS.IOPL 0 (PVM forces it); " : "", msg);
+	return REP_SKIP;
+}
 
-		bench_skip(c, scenario, k->name, cpl, "%s%s", iopl ? "CPL3 port I/O raised #GP: this "
-			   "hypervisor runs CPL3 with RFLAGS.IOPL 0 (PVM forces it); " : "", why);
-		return 0;
-	}
-	for (unsigned int rep = 0; rep < o->reps; rep++) {
-		struct rep_result r = { 0 };
-		struct stats_summary sum;
-		enum guest_outcome go = run_once(c, k, cpl, o->warmup, o->iterations, o->watchdog_ms,
-						 &r, why, sizeof(why));
+enum bench_rep_status timed_run_rep(struct bench_ctx *c, const struct bench_config *cfg,
+				    unsigned int rep, struct bench_rep_out *out, char *why, size_t why_len)
+{
+	const struct timed_kind *k = ((const struct timed_config *)cfg)->k;
+	const struct bench_opts *o = c->o;
+	double floor_ticks = k->path == PATH_NONE ? -1 : c->floor_ticks[cfg->cpl];
+	struct rep_result r = { 0 };
+	struct stats_summary sum;
+	enum guest_outcome go = run_once(c, k, cfg->cpl, o->warmup, o->iterations, o->watchdog_ms,
+					 &r, why, why_len);
 
-		if (go != GUEST_OK) {
-			free(r.user_ticks);
-			if (go == GUEST_INTERRUPTED)
-				return -EINTR;
-			bench_skip(c, scenario, k->name, cpl, "repetition %u: %s", rep, why);
-			break;
-		}
-		write_row(c, &cfg, rep, &r, k, floor_ticks, o->warmup + o->iterations, &sum);
-		p50_ticks[reps_done] = sum.p50;
-		p50_ns[reps_done] = stats_ticks_to_ns(sum.p50, c->tsc_khz);
-		p99_ns[reps_done] = stats_ticks_to_ns(sum.p99, c->tsc_khz);
-		net_ns[reps_done] = floor_ticks >= 0 ? stats_ticks_to_ns(sum.p50 - floor_ticks, c->tsc_khz) : NAN;
-		reps_done++;
-		free(r.samples);
+	if (go != GUEST_OK) {
 		free(r.user_ticks);
+		return go == GUEST_INTERRUPTED ? REP_INTERRUPTED : REP_FAILED;
 	}
-	if (!reps_done)
-		return 0;
-	results_add_summary(c->summary, &cfg, "p50_ns", "ns", p50_ns, reps_done);
-	results_add_summary(c->summary, &cfg, "p99_ns", "ns", p99_ns, reps_done);
-	if (floor_ticks >= 0)
-		results_add_summary(c->summary, &cfg, "net_p50_ns", "ns", net_ns, reps_done);
-	if (is_floor) {	/* the floor: median of the run medians */
-		stats_sort_double(p50_ticks, reps_done);
-		c->floor_ticks[cpl] = stats_quantile_sorted_double(p50_ticks, reps_done, 0.5);
-	}
-	return 0;
+	write_row(c, &cfg->series[0].rc, rep, &r, k, floor_ticks, o->warmup + o->iterations, &sum);
+	out->v[0][M_P50_TICKS] = sum.p50;
+	out->v[0][M_P50] = stats_ticks_to_ns(sum.p50, c->tsc_khz);
+	out->v[0][M_P99] = stats_ticks_to_ns(sum.p99, c->tsc_khz);
+	out->v[0][M_NET_P50] = floor_ticks >= 0 ? stats_ticks_to_ns(sum.p50 - floor_ticks, c->tsc_khz) : NAN;
+	free(r.samples);
+	free(r.user_ticks);
+	return REP_OK;
+}
+
+/* The floor: median of the run medians, in ticks. */
+void timed_after(struct bench_ctx *c, const struct bench_config *cfg, const struct bench_values *v)
+{
+	const struct timed_kind *k = ((const struct timed_config *)cfg)->k;
+	unsigned int n = v->n[0][M_P50_TICKS];
+
+	if (k->path != PATH_NONE || !n)
+		return;
+	stats_sort_double(v->v[0][M_P50_TICKS], n);
+	c->floor_ticks[cfg->cpl] = stats_quantile_sorted_double(v->v[0][M_P50_TICKS], n, 0.5);
 }
 
 int bench_measure_floor(struct bench_ctx *c, const char *scenario, int cpl)
 {
-	static const struct timed_kind empty = { "empty_loop", timed_empty, 0, 0, false, 0, 0, PATH_NONE, 1 };
+	struct timed_config tc = { 0 };
 
 	if (c->floor_ticks[cpl] >= 0)
 		return 0;
-	return bench_measure_timed(c, scenario, &empty, cpl);
+	for (int i = 0; i < BENCH_MAX_SERIES; i++)
+		tc.base.series[i].rc = (struct results_config)RESULTS_CONFIG_NA;
+	timed_config_init(&tc, &scenario_exit, scenario, &exit_kinds[0], cpl);
+	return bench_run_config(c, &tc.base);
 }
 
-int scenario_exit(struct bench_ctx *c)
+static bool exit_kind(size_t i, struct bench_kind_info *out)
 {
-	const struct bench_opts *o = c->o;
-	struct timed_kind kinds[16];
-	int nk = exit_kinds(c, kinds);
-
-	c->cur_scenario = "exit";
-	for (int ci = 0; ci < o->ncpls; ci++) {
-		for (int ki = 0; ki < nk; ki++) {
-			/* The floor is always measured: every other kind needs it. */
-			if (ki && !bench_kind_selected(o, kinds[ki].name))
-				continue;
-			if (c->counting) {
-				c->configs_total++;
-				continue;
-			}
-			if (bench_measure_timed(c, "exit", &kinds[ki], o->cpls[ci]) < 0)
-				return -EINTR;
-			c->configs_done++;
-		}
-	}
-	return 0;
+	if (i >= ARRAY_SIZE(exit_kinds))
+		return false;
+	*out = (struct bench_kind_info){ exit_kinds[i].name, exit_kinds[i].about, latency_metrics };
+	return true;
 }
+
+static void exit_configs(const struct bench_opts *o, struct bench_config_list *out)
+{
+	for (int ci = 0; ci < o->ncpls; ci++)
+		for (size_t ki = 0; ki < ARRAY_SIZE(exit_kinds); ki++)
+			timed_config_init(bench_config_new(out, &scenario_exit, sizeof(struct timed_config)),
+					  &scenario_exit, "exit", &exit_kinds[ki], o->cpls[ci]);
+}
+
+const struct bench_scenario scenario_exit = {
+	.name = "exit",
+	.about = "exit latency per access kind (guest-timed, floor subtracted)",
+	.kind = exit_kind,
+	.configs = exit_configs,
+	.probe = timed_probe,
+	.run_rep = timed_run_rep,
+	.after = timed_after,
+};

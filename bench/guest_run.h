@@ -7,7 +7,8 @@
 
 #include "kvm_util.h"
 
-enum guest_outcome { GUEST_OK, GUEST_FAILED, GUEST_INTERRUPTED };
+/* GUEST_SKIP: not run, this KVM cannot (the reason says which capability). */
+enum guest_outcome { GUEST_OK, GUEST_FAILED, GUEST_INTERRUPTED, GUEST_SKIP };
 
 /* Runs until DONE. SYNC ucalls are passed to on_sync (may be NULL: then a
  * SYNC is a failure); PRINTF is echoed to stderr. */

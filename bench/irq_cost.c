@@ -13,13 +13,11 @@
  * (guest/x86/isr_stamp.S) and guest TSC = host TSC + the vCPU's TSC offset.
  */
 #include <errno.h>
-#include <poll.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/eventfd.h>
 #include <x86intrin.h>
 
 #include <linux/virtio_blk.h>
@@ -31,6 +29,7 @@
 #include "guest_bench.h"
 #include "guest_run.h"
 #include "guest_virtio.h"
+#include "scenario.h"
 #include "stats.h"
 
 #define IRQ_GSI		10	/* a free IOAPIC pin for host-injected interrupts */
@@ -77,12 +76,13 @@ GUEST_CODE static void deliver_guest_main(struct bench_irq_params *p)
 struct injector {
 	struct kvm_vm *vm;
 	struct kvm_vcpu *vcpu;
-	enum virtio_irq_method method;
-	int irqfd, resamplefd, cpu;
+	struct irq_source src;
+	int cpu;
 	bool halted;
 	struct bench_irq_params *p;	/* host view of guest memory */
 	uint64_t total;
 	int64_t tsc_offset, halts0;
+	int halt_idx;			/* halt_exits, resolved before the thread starts */
 	bool have_offset;		/* KVM_VCPU_TSC_OFFSET exists: one time base */
 	uint64_t *call_ticks, *deliver_ticks;
 	uint64_t done;
@@ -116,7 +116,6 @@ static void *injector_main(void *arg)
 	struct injector *in = arg;
 	volatile uint64_t *count = guest_hva(in->vm, &isr_stamp_count);
 	volatile uint64_t *stamp = guest_hva(in->vm, &isr_stamp_tsc);
-	uint64_t one = 1;
 	/* The guest halts once per wait, so wait i is halted once KVM has
 	 * counted i + 1 halts since the start (read before the guest runs). */
 	int64_t halts0 = in->halts0;
@@ -136,18 +135,17 @@ static void *injector_main(void *arg)
 			return NULL;
 		}
 		if (in->halted) {
-			/* Inject only once KVM has seen the HLT, else this is the running case. */
-			if (halts0 >= 0 && !SPIN_UNTIL(in, vcpu_stat(in->vcpu, "halt_exits") > halts0 + (int64_t)i || *count > i)) {
+			/* Inject only once KVM has seen the HLT, else this is the running case.
+			 * One pread of a stat resolved before this thread started:
+			 * no descriptor walk, no allocation, and before t0. */
+			if (halts0 >= 0 && !SPIN_UNTIL(in, vcpu_stat_at(in->vcpu, in->halt_idx) > halts0 + (int64_t)i || *count > i)) {
 				snprintf(in->err, sizeof(in->err), "the guest never halted (wait %llu)", (unsigned long long)i);
 				return NULL;
 			}
 		}
 		settle();
 		t0 = __rdtsc();
-		if (in->method == IRQ_METHOD_LINE)
-			vm_irq_line(in->vm, IRQ_GSI, 1);
-		else
-			TEST_ASSERT(write(in->irqfd, &one, 8) == 8, "irqfd write");
+		irq_source_raise(&in->src);
 		t1 = __rdtsc();
 		if (!SPIN_UNTIL(in, *count == i + 1)) {
 			snprintf(in->err, sizeof(in->err), "interrupt %llu never reached the guest ISR", (unsigned long long)i);
@@ -155,14 +153,10 @@ static void *injector_main(void *arg)
 		}
 		in->call_ticks[i] = t1 - t0;
 		in->deliver_ticks[i] = *stamp - (uint64_t)in->tsc_offset - t0;
-		if (in->method == IRQ_METHOD_LINE)
-			vm_irq_line(in->vm, IRQ_GSI, 0);	/* complete the edge pulse */
-		if (in->method == IRQ_METHOD_IRQFD_RESAMPLE) {
-			struct pollfd pfd = { .fd = in->resamplefd, .events = POLLIN };
-			uint64_t v;
-
+		irq_source_lower(&in->src);	/* KVM_IRQ_LINE: completes the edge pulse */
+		if (in->src.method == IRQ_METHOD_IRQFD_RESAMPLE) {
 			/* The guest's EOI lowered the level line and signals resample. */
-			if (poll(&pfd, 1, 2000) != 1 || read(in->resamplefd, &v, 8) != 8) {
+			if (irq_source_wait_resample(&in->src, 2000) != 1) {
 				snprintf(in->err, sizeof(in->err), "no resample event after EOI %llu", (unsigned long long)i);
 				return NULL;
 			}
@@ -195,15 +189,6 @@ static void finish_row(struct bench_ctx *c, const struct results_config *cfg, un
 	*p99_ns = stats_ticks_to_ns(stats_quantile_sorted_u64(sorted, n, 0.99), c->tsc_khz);
 }
 
-static void summaries(struct bench_ctx *c, const struct results_config *cfg, const double *p50,
-		      const double *p99, unsigned int n)
-{
-	if (!n)
-		return;
-	results_add_summary(c->summary, cfg, "p50_ns", "ns", p50, n);
-	results_add_summary(c->summary, cfg, "p99_ns", "ns", p99, n);
-}
-
 static uint64_t irq_samples(const struct bench_ctx *c)
 {
 	uint64_t cap = c->o->quick ? 100 : 300;
@@ -214,7 +199,7 @@ static uint64_t irq_samples(const struct bench_ctx *c)
 enum wait_mode { WAIT_RUNNING, WAIT_HALTED_HOST, WAIT_HALTED_OFF };
 
 /* One repetition of (a)+(b): fresh VM, n interrupts after a short warm-up. */
-static enum guest_outcome deliver_rep(struct bench_ctx *c, int cpl, enum virtio_irq_method m,
+static enum guest_outcome deliver_rep(struct bench_ctx *c, int cpl, enum irq_method m,
 				      enum wait_mode w, uint64_t n, uint64_t warm, struct injector *in,
 				      int64_t *d_inj, char *why, size_t why_len)
 {
@@ -224,15 +209,13 @@ static enum guest_outcome deliver_rep(struct bench_ctx *c, int cpl, enum virtio_
 	enum guest_outcome o;
 	pthread_t th;
 	int64_t inj0;
+	int r;
 
-	memset(in, 0, offsetof(struct injector, call_ticks));
 	in->vm = vm;
 	in->vcpu = vcpu;
-	in->method = m;
 	in->halted = w != WAIT_RUNNING;
 	in->cpu = c->iothread_cpu;
 	in->total = warm + n;
-	in->irqfd = in->resamplefd = -1;
 	in->stop = false;
 	in->err[0] = 0;
 	in->p = addr_gpa2hva(vm, p_gpa);
@@ -246,16 +229,19 @@ static enum guest_outcome deliver_rep(struct bench_ctx *c, int cpl, enum virtio_
 	}
 	vm_ioapic_route(vm, IRQ_GSI, IRQ_VECTOR, m == IRQ_METHOD_IRQFD_RESAMPLE, false);
 	vm_install_isr_entry(vm, IRQ_VECTOR, guest_isr_stamp);
-	if (m != IRQ_METHOD_LINE) {
-		in->irqfd = eventfd(0, EFD_CLOEXEC);
-		if (m == IRQ_METHOD_IRQFD_RESAMPLE)
-			in->resamplefd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-		vm_irqfd(vm, in->irqfd, IRQ_GSI, in->resamplefd);
+	r = irq_source_init(&in->src, vm, m, IRQ_GSI);
+	if (r) {
+		snprintf(why, why_len, "interrupt source %s on GSI %u: %s", irq_method_name(m), IRQ_GSI,
+			 irq_method_missing_cap(m) ? irq_method_missing_cap(m) : strerror(-r));
+		irq_source_destroy(&in->src);
+		kvm_vm_free(vm);
+		return r == -EOPNOTSUPP ? GUEST_SKIP : GUEST_FAILED;
 	}
 	vcpu_set_entry_irqs_on(vcpu, deliver_guest_main, (unsigned int)cpl, 1, p_gpa);
 	vcpu_set_watchdog_ms(vcpu, c->o->watchdog_ms < 10000 ? c->o->watchdog_ms : 10000);
 	inj0 = vcpu_stat(vcpu, "irq_injections");
 	in->halts0 = vcpu_stat(vcpu, "halt_exits");
+	in->halt_idx = vcpu_stat_index(vcpu, "halt_exits");
 	TEST_ASSERT(!pthread_create(&th, NULL, injector_main, in), "pthread_create");
 	o = bench_guest_run(vcpu, why, why_len, NULL, NULL);
 	in->stop = true;
@@ -269,88 +255,100 @@ static enum guest_outcome deliver_rep(struct bench_ctx *c, int cpl, enum virtio_
 
 		snprintf(why + l, why_len - l, " (host: %s)", in->err);
 	}
-	if (in->irqfd >= 0) {
-		vm_irqfd_deassign(vm, in->irqfd, IRQ_GSI, in->resamplefd);
-		close(in->irqfd);
-	}
-	if (in->resamplefd >= 0)
-		close(in->resamplefd);
+	irq_source_destroy(&in->src);
 	kvm_vm_free(vm);
 	return o;
 }
 
-static int measure_delivery(struct bench_ctx *c, int cpl, enum virtio_irq_method m, enum wait_mode w)
-{
-	static const char *const halt_names[] = { NULL, "host", "off" };
-	uint64_t n = irq_samples(c), warm = n / 10 + 1;
-	struct results_config dcfg = RESULTS_CONFIG_NA, hcfg = RESULTS_CONFIG_NA;
-	double dp50[100], dp99[100], hp50[100], hp99[100];
-	char kind_host[40], why[512], label[80];
-	unsigned int done = 0;
-	struct injector in;
+/* A configuration of this scenario: one of three shapes. */
+enum irq_what { IRQ_DELIVER, IRQ_SERVICE, IRQ_ROUNDTRIP };
 
-	snprintf(kind_host, sizeof(kind_host), "host_%s", virtio_irq_method_name(m));
-	dcfg.scenario = hcfg.scenario = "irq";
-	dcfg.cpl = hcfg.cpl = cpl;
-	dcfg.irq = hcfg.irq = virtio_irq_method_name(m);
-	dcfg.kind = w == WAIT_RUNNING ? "deliver_running" : "deliver_halted";
-	dcfg.halt_poll = halt_names[w];
-	hcfg.kind = kind_host;
-	snprintf(label, sizeof(label), "%s %s%s%s", dcfg.kind, dcfg.irq, w ? " halt_poll=" : "", w ? dcfg.halt_poll : "");
-	bench_progress(c, label);
-	if (w == WAIT_HALTED_OFF && !kvm_check_cap(KVM_CAP_HALT_POLL)) {
-		bench_skip(c, "irq", label, cpl, "KVM lacks KVM_CAP_HALT_POLL: halt polling cannot be disabled per VM");
-		return 0;
+struct irq_config {
+	struct timed_config t;		/* t.k: the service kind; unused otherwise */
+	enum irq_what what;
+	enum irq_method m;
+	enum wait_mode w;
+	enum virtio_notify_mode nm;
+};
+
+static const char *const irq_metrics[] = { "p50_ns", "p99_ns", NULL };
+enum { M_P50, M_P99 };
+enum { S_HOST, S_DELIVER };	/* series of a running delivery; halted has only S_DELIVER */
+
+static enum bench_rep_status deliver_probe(struct bench_ctx *c, const struct irq_config *ic,
+					   char *why, size_t why_len)
+{
+	(void)c;
+	if (irq_method_missing_cap(ic->m)) {
+		snprintf(why, why_len, "KVM lacks %s: no %s", irq_method_missing_cap(ic->m), irq_method_name(ic->m));
+		return REP_SKIP;
 	}
+	if (ic->w == WAIT_HALTED_OFF && !kvm_check_cap(KVM_CAP_HALT_POLL)) {
+		snprintf(why, why_len, "KVM lacks KVM_CAP_HALT_POLL: halt polling cannot be disabled per VM");
+		return REP_SKIP;
+	}
+	return REP_OK;
+}
+
+/* (a) and (b) of one repetition. A running delivery's series 0 is the
+ * host call (S_HOST), measured only there; the delivery is the last series. */
+static enum bench_rep_status deliver_run_rep(struct bench_ctx *c, const struct irq_config *ic,
+					     unsigned int rep, struct bench_rep_out *out,
+					     char *why, size_t why_len)
+{
+	const struct bench_config *cfg = &ic->t.base;
+	const struct results_config *dcfg = &cfg->series[cfg->nseries - 1].rc;
+	double *dv = out->v[cfg->nseries - 1];
+	uint64_t n = irq_samples(c), warm = n / 10 + 1;
+	struct injector in = { 0 };	/* all of it: nothing carries over from the last rep */
+	enum bench_rep_status st = REP_OK;
+	enum guest_outcome o;
+	int64_t d_inj;
+
 	in.call_ticks = calloc(warm + n, sizeof(uint64_t));
 	in.deliver_ticks = calloc(warm + n, sizeof(uint64_t));
 	TEST_ASSERT(in.call_ticks && in.deliver_ticks, "calloc");
-	for (unsigned int rep = 0; rep < c->o->reps; rep++) {
-		int64_t d_inj;
-		enum guest_outcome o = deliver_rep(c, cpl, m, w, n, warm, &in, &d_inj, why, sizeof(why));
-
-		if (o == GUEST_INTERRUPTED) {
-			free(in.call_ticks);
-			free(in.deliver_ticks);
-			return -EINTR;
-		}
-		if (o != GUEST_OK) {
-			bench_skip(c, "irq", label, cpl, "repetition %u: %s", rep, why);
-			break;
-		}
-		if (w == WAIT_RUNNING) {	/* (a): the host call, measured in the running case */
-			latency_row(c, &hcfg, rep, in.call_ticks + warm, n);
-			results_set_u64(c->samples, "device_irqs", warm + n);
-			results_set(c->samples, "crosscheck", "n/a");
-			finish_row(c, &hcfg, rep, in.call_ticks + warm, n, &hp50[done], &hp99[done]);
-		}
-		/* A vCPU without the TSC-offset attribute gives no common time base. */
-		if (!in.have_offset) {
-			bench_skip(c, "irq", label, cpl, "no KVM_VCPU_TSC_OFFSET attribute: no common time base for host->guest latency");
-			done++;
-			break;
-		}
-		latency_row(c, &dcfg, rep, in.deliver_ticks + warm, n);
-		if (d_inj >= 0)
-			results_set_i64(c->samples, "kvm_irq_injections", d_inj);
-		results_set_u64(c->samples, "device_irqs", warm + n);
-		/* Every injected interrupt entered the ISR exactly once. */
-		bench_crosscheck(c, in.done == warm + n, "irq %s CPL%d: %llu injected, %llu taken", label, cpl,
-				 (unsigned long long)(warm + n), (unsigned long long)in.done);
-		finish_row(c, &dcfg, rep, in.deliver_ticks + warm, n, &dp50[done], &dp99[done]);
-		done++;
+	o = deliver_rep(c, cfg->cpl, ic->m, ic->w, n, warm, &in, &d_inj, why, why_len);
+	if (o != GUEST_OK) {
+		st = o == GUEST_INTERRUPTED ? REP_INTERRUPTED : o == GUEST_SKIP ? REP_SKIP : REP_FAILED;
+		goto out;
 	}
-	if (w == WAIT_RUNNING)
-		summaries(c, &hcfg, hp50, hp99, done);
-	summaries(c, &dcfg, dp50, dp99, done);
+	if (ic->w == WAIT_RUNNING) {	/* (a): the host call, measured in the running case */
+		const struct results_config *hcfg = &cfg->series[S_HOST].rc;
+
+		latency_row(c, hcfg, rep, in.call_ticks + warm, n);
+		results_set_u64(c->samples, "device_irqs", warm + n);
+		results_set(c->samples, "crosscheck", "n/a");
+		finish_row(c, hcfg, rep, in.call_ticks + warm, n, &out->v[S_HOST][M_P50], &out->v[S_HOST][M_P99]);
+	}
+	/* A vCPU without the TSC-offset attribute gives no common time base. */
+	if (!in.have_offset) {
+		snprintf(why, why_len, "no KVM_VCPU_TSC_OFFSET attribute: no common time base for host->guest latency");
+		st = REP_SKIP;
+		goto out;
+	}
+	latency_row(c, dcfg, rep, in.deliver_ticks + warm, n);
+	if (d_inj >= 0)
+		results_set_i64(c->samples, "kvm_irq_injections", d_inj);
+	results_set_u64(c->samples, "device_irqs", warm + n);
+	/* Every injected interrupt entered the ISR exactly once. */
+	bench_crosscheck(c, in.done == warm + n, "irq %s CPL%d: %llu injected, %llu taken", cfg->label, cfg->cpl,
+			 (unsigned long long)(warm + n), (unsigned long long)in.done);
+	finish_row(c, dcfg, rep, in.deliver_ticks + warm, n, &dv[M_P50], &dv[M_P99]);
+out:
 	free(in.call_ticks);
 	free(in.deliver_ticks);
-	if (cpl == 0 && w == WAIT_RUNNING && done && !strcmp(c->plat.hypervisor, "PVM"))
+	return st;
+}
+
+static void deliver_after(struct bench_ctx *c, const struct irq_config *ic, const struct bench_values *v)
+{
+	if (ic->t.base.cpl == 0 && ic->w == WAIT_RUNNING && v->n[S_HOST][M_P50] &&
+	    !strcmp(c->plat.hypervisor, "PVM"))
 		bench_note(c, "irq/deliver_running CPL0: PVM interprets CPL0 code in batches (kvm_pvm "
 			   "pvm_emul_batch=%s instructions) and takes interrupts between batches, which "
 			   "dominates delivery to a spinning CPL0 vCPU",
 			   platform_param(&c->plat, "kvm_pvm", "pvm_emul_batch") ?: "?");
-	return 0;
 }
 
 /* ---- (d) round trip ---------------------------------------------------- */
@@ -396,116 +394,202 @@ GUEST_CODE static void rt_guest_main(struct bench_rt_params *p)
 	GUEST_DONE();
 }
 
-static int measure_roundtrip(struct bench_ctx *c, int cpl, enum virtio_notify_mode nm, enum virtio_irq_method m)
+static enum bench_rep_status roundtrip_run_rep(struct bench_ctx *c, const struct irq_config *ic,
+					       unsigned int rep, struct bench_rep_out *out,
+					       char *why, size_t why_len)
 {
+	const struct bench_config *bc = &ic->t.base;
+	const struct results_config *cfg = &bc->series[0].rc;
+	const char *label = bc->label;
+	int cpl = bc->cpl;
+	enum irq_method m = ic->m;
 	uint64_t n = irq_samples(c), warm = n / 10 + 1, total = warm + n;
-	struct results_config cfg = RESULTS_CONFIG_NA;
-	double p50[100], p99[100];
-	unsigned int done = 0;
-	char why[512], label[80];
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm = bench_vm_create(c, &vcpu, GUEST_RAM_DEFAULT_BYTES);
+	struct bench_dev *dev = bench_dev_attach(c, vm, ic->nm, m, 256, why, why_len);
+	uint64_t p_gpa = vm_alloc(vm, sizeof(struct bench_rt_params), 0);
+	struct bench_rt_params *p = addr_gpa2hva(vm, p_gpa);
+	struct virtio_mmio_stats s0, s1;
+	enum guest_outcome o;
+	uint64_t *ticks;
 
-	cfg.scenario = "irq";
-	cfg.kind = "roundtrip";
-	cfg.cpl = cpl;
-	cfg.notify = virtio_notify_mode_name(nm);
-	cfg.irq = virtio_irq_method_name(m);
-	snprintf(label, sizeof(label), "roundtrip %s %s", cfg.notify, cfg.irq);
-	bench_progress(c, label);
-	for (unsigned int rep = 0; rep < c->o->reps; rep++) {
-		struct kvm_vcpu *vcpu;
-		struct kvm_vm *vm = bench_vm_create(c, &vcpu, GUEST_RAM_DEFAULT_BYTES);
-		struct bench_dev *dev = bench_dev_attach(c, vm, nm, m, 256);
-		uint64_t p_gpa = vm_alloc(vm, sizeof(struct bench_rt_params), 0);
-		struct bench_rt_params *p = addr_gpa2hva(vm, p_gpa);
-		struct virtio_mmio_stats s0, s1;
-		enum guest_outcome o;
-		uint64_t *ticks;
-
-		p->total = total;
-		p->ring_gpa = vm_alloc(vm, vring_size(16, 4096), 4096);
-		p->slots_gpa = vm_alloc(vm, 16 * sizeof(struct vring_drv_slot), 0);
-		p->req_gpa = vm_alloc(vm, sizeof(struct virtio_blk_req), 64);
-		p->data_gpa = vm_alloc(vm, 512, 0);
-		p->out_gpa = vm_alloc(vm, total * 8, 0);
-		vm_ioapic_route(vm, VIRTIO_MMIO_GSI, GUEST_IRQ_VECTOR(VIRTIO_MMIO_GSI), virtio_irq_method_is_level(m), false);
-		vm_install_isr_entry(vm, GUEST_IRQ_VECTOR(VIRTIO_MMIO_GSI), guest_isr_virtio_stamp);
-		vcpu_set_entry_irqs_on(vcpu, rt_guest_main, (unsigned int)cpl, 1, p_gpa);
-		virtio_mmio__get_stats(bench_dev_mmio(dev), &s0);
-		o = bench_guest_run(vcpu, why, sizeof(why), NULL, NULL);
-		if (o == GUEST_OK && p->error < 0) {
-			snprintf(why, sizeof(why), "guest driver set-up failed: error %lld", (long long)p->error);
-			o = GUEST_FAILED;
-		}
-		if (o == GUEST_OK) {
-			virtio_mmio__get_stats(bench_dev_mmio(dev), &s1);
-			ticks = (uint64_t *)addr_gpa2hva(vm, p->out_gpa) + warm;
-			latency_row(c, &cfg, rep, ticks, n);
-			results_set_u64(c->samples, "device_notifies", s1.notifies - s0.notifies);
-			results_set_u64(c->samples, "device_irqs", s1.irqs_raised - s0.irqs_raised);
-			bench_crosscheck(c, s1.irqs_raised - s0.irqs_raised >= total && !p->bad_status,
-					 "%s CPL%d: %llu requests, device raised %llu interrupts, %llu bad statuses",
-					 label, cpl, (unsigned long long)total,
-					 (unsigned long long)(s1.irqs_raised - s0.irqs_raised),
-					 (unsigned long long)p->bad_status);
-			finish_row(c, &cfg, rep, ticks, n, &p50[done], &p99[done]);
-			done++;
-		}
-		bench_dev_detach(dev);
+	if (!dev) {
 		kvm_vm_free(vm);
-		if (o == GUEST_INTERRUPTED)
-			return -EINTR;
-		if (o != GUEST_OK) {
-			bench_skip(c, "irq", label, cpl, "repetition %u: %s", rep, why);
-			break;
-		}
+		return REP_SKIP;
 	}
-	summaries(c, &cfg, p50, p99, done);
-	return 0;
+	p->total = total;
+	p->ring_gpa = vm_alloc(vm, vring_size(16, 4096), 4096);
+	p->slots_gpa = vm_alloc(vm, 16 * sizeof(struct vring_drv_slot), 0);
+	p->req_gpa = vm_alloc(vm, sizeof(struct virtio_blk_req), 64);
+	p->data_gpa = vm_alloc(vm, 512, 0);
+	p->out_gpa = vm_alloc(vm, total * 8, 0);
+	vm_ioapic_route(vm, VIRTIO_MMIO_GSI, GUEST_IRQ_VECTOR(VIRTIO_MMIO_GSI), irq_method_is_level(m), false);
+	vm_install_isr_entry(vm, GUEST_IRQ_VECTOR(VIRTIO_MMIO_GSI), guest_isr_virtio_stamp);
+	vcpu_set_entry_irqs_on(vcpu, rt_guest_main, (unsigned int)cpl, 1, p_gpa);
+	virtio_mmio__get_stats(bench_dev_mmio(dev), &s0);
+	o = bench_guest_run(vcpu, why, why_len, NULL, NULL);
+	if (o == GUEST_OK && p->error < 0) {
+		snprintf(why, why_len, "guest driver set-up failed: error %lld", (long long)p->error);
+		o = GUEST_FAILED;
+	}
+	if (o == GUEST_OK) {
+		virtio_mmio__get_stats(bench_dev_mmio(dev), &s1);
+		ticks = (uint64_t *)addr_gpa2hva(vm, p->out_gpa) + warm;
+		latency_row(c, cfg, rep, ticks, n);
+		results_set_u64(c->samples, "device_notifies", s1.notifies - s0.notifies);
+		results_set_u64(c->samples, "device_irqs", s1.irqs_raised - s0.irqs_raised);
+		bench_crosscheck(c, s1.irqs_raised - s0.irqs_raised >= total && !p->bad_status,
+				 "%s CPL%d: %llu requests, device raised %llu interrupts, %llu bad statuses",
+				 label, cpl, (unsigned long long)total,
+				 (unsigned long long)(s1.irqs_raised - s0.irqs_raised),
+				 (unsigned long long)p->bad_status);
+		finish_row(c, cfg, rep, ticks, n, &out->v[0][M_P50], &out->v[0][M_P99]);
+	}
+	bench_dev_detach(dev);
+	kvm_vm_free(vm);
+	return o == GUEST_OK ? REP_OK : o == GUEST_INTERRUPTED ? REP_INTERRUPTED : REP_FAILED;
 }
 
-int scenario_irq(struct bench_ctx *c)
-{
-	const struct bench_opts *o = c->o;
-	static const struct timed_kind service = {
-		"service", timed_irq_service, VIRTIO_MMIO_BASE, 0, true, NOTIFY_TRAPPED, 0, PATH_USER_MMIO, 2,
-	};
-	static const enum virtio_irq_method methods[] = { IRQ_METHOD_LINE, IRQ_METHOD_IRQFD, IRQ_METHOD_IRQFD_RESAMPLE };
+/* ---- the scenario -------------------------------------------------------- */
+static const struct timed_kind service_kind = {
+	.name = "service", .about = "(c) InterruptStatus read + InterruptACK write + EOI",
+	.loop = timed_irq_service, .addr = VIRTIO_MMIO_BASE, .virtio = true, .notify = NOTIFY_TRAPPED,
+	.path = PATH_USER_MMIO, .exits_per_iter = 2,
+};
 
-	c->cur_scenario = "irq";
+static const char *const service_metrics[] = { "p50_ns", "p99_ns", "net_p50_ns", NULL };
+
+static const struct bench_kind_info irq_kinds[] = {
+	{ .name = "host_irq_line", .about = "(a) the host's KVM_IRQ_LINE call", .metrics = irq_metrics },
+	{ .name = "host_irqfd", .about = "(a) the host's irqfd write", .metrics = irq_metrics },
+	{ .name = "host_irqfd_resample", .about = "(a) the host's resample-irqfd write", .metrics = irq_metrics },
+	{ .name = "deliver_running", .about = "(b) host signal -> guest ISR entry, vCPU spinning", .metrics = irq_metrics },
+	{ .name = "deliver_halted", .about = "(b) the same, vCPU halted (halt_poll host and off)", .metrics = irq_metrics },
+	{ .name = "service", .about = "(c) InterruptStatus read + InterruptACK write + EOI", .metrics = service_metrics },
+	{ .name = "roundtrip", .about = "(d) notify -> completion interrupt -> ISR", .metrics = irq_metrics },
+};
+/* host_<method> rows name the methods in enum order. */
+_Static_assert(ARRAY_SIZE(irq_kinds) == 7, "irq kinds: 3 host methods + 4 stages");
+
+static bool irq_kind(size_t i, struct bench_kind_info *out)
+{
+	if (i >= ARRAY_SIZE(irq_kinds))
+		return false;
+	*out = irq_kinds[i];
+	return true;
+}
+
+static struct irq_config *irq_config_new(struct bench_config_list *out, enum irq_what what, int cpl)
+{
+	struct irq_config *ic = bench_config_new(out, &scenario_irq, sizeof(*ic));
+
+	ic->what = what;
+	ic->t.base.cpl = cpl;
+	return ic;
+}
+
+static void irq_configs(const struct bench_opts *o, struct bench_config_list *out)
+{
+	static const enum irq_method methods[] = { IRQ_METHOD_LINE, IRQ_METHOD_IRQFD, IRQ_METHOD_IRQFD_RESAMPLE };
+	static const char *const halt_names[] = { [WAIT_RUNNING] = NULL, [WAIT_HALTED_HOST] = "host",
+						  [WAIT_HALTED_OFF] = "off" };
+
 	for (int ci = 0; ci < o->ncpls; ci++) {
 		int cpl = o->cpls[ci];
 
-		for (int mi = 0; mi < 3; mi++)
+		for (size_t mi = 0; mi < ARRAY_SIZE(methods); mi++)
 			for (int w = WAIT_RUNNING; w <= WAIT_HALTED_OFF; w++) {
-				if (!bench_kind_selected(o, w == WAIT_RUNNING ? "deliver_running" : "deliver_halted"))
-					continue;
-				if (c->counting) {
-					c->configs_total++;
-					continue;
+				struct irq_config *ic = irq_config_new(out, IRQ_DELIVER, cpl);
+				struct bench_config *bc = &ic->t.base;
+				const char *irq = irq_method_name(methods[mi]);
+				struct results_config *rc;
+
+				ic->m = methods[mi];
+				ic->w = (enum wait_mode)w;
+				if (w == WAIT_RUNNING) {
+					snprintf(bc->kind_buf[S_HOST], sizeof(bc->kind_buf[S_HOST]), "host_%s", irq);
+					bench_config_series(bc, "irq", bc->kind_buf[S_HOST], irq_metrics)->irq = irq;
 				}
-				if (measure_delivery(c, cpl, methods[mi], (enum wait_mode)w) < 0)
-					return -EINTR;
-				c->configs_done++;
+				rc = bench_config_series(bc, "irq", w == WAIT_RUNNING ? "deliver_running" : "deliver_halted",
+							 irq_metrics);
+				rc->irq = irq;
+				rc->halt_poll = halt_names[w];
+				snprintf(bc->label, sizeof(bc->label), "%s %s%s%s", rc->kind, irq,
+					 w ? " halt_poll=" : "", w ? rc->halt_poll : "");
 			}
-		if (bench_kind_selected(o, "service") && c->counting) {
-			c->configs_total++;
-		} else if (bench_kind_selected(o, "service")) {
-			if (bench_measure_floor(c, "irq", cpl) < 0 || bench_measure_timed(c, "irq", &service, cpl) < 0)
-				return -EINTR;
-			c->configs_done++;
+		{
+			struct irq_config *ic = irq_config_new(out, IRQ_SERVICE, cpl);
+
+			timed_config_init(&ic->t, &scenario_irq, "irq", &service_kind, cpl);
 		}
-		if (!bench_kind_selected(o, "roundtrip"))
-			continue;
 		for (int ni = 0; ni < o->nnotify; ni++)
-			for (int mi = 0; mi < 3; mi++) {
-				if (c->counting) {
-					c->configs_total++;
-					continue;
-				}
-				if (measure_roundtrip(c, cpl, o->notify_modes[ni], methods[mi]) < 0)
-					return -EINTR;
-				c->configs_done++;
+			for (size_t mi = 0; mi < ARRAY_SIZE(methods); mi++) {
+				struct irq_config *ic = irq_config_new(out, IRQ_ROUNDTRIP, cpl);
+				struct results_config *rc = bench_config_series(&ic->t.base, "irq", "roundtrip", irq_metrics);
+
+				ic->nm = o->notify_modes[ni];
+				ic->m = methods[mi];
+				rc->notify = virtio_notify_mode_name(ic->nm);
+				rc->irq = irq_method_name(ic->m);
+				snprintf(ic->t.base.label, sizeof(ic->t.base.label), "roundtrip %s %s", rc->notify, rc->irq);
 			}
 	}
-	return 0;
 }
+
+/* The service figure is net of the floor: measure it first if this run has
+ * not (rows under "irq" then). */
+static int irq_prepare(struct bench_ctx *c, const struct bench_config *cfg)
+{
+	const struct irq_config *ic = (const struct irq_config *)cfg;
+
+	return ic->what == IRQ_SERVICE ? bench_measure_floor(c, "irq", cfg->cpl) : 0;
+}
+
+static enum bench_rep_status irq_probe(struct bench_ctx *c, const struct bench_config *cfg,
+				       char *why, size_t why_len)
+{
+	const struct irq_config *ic = (const struct irq_config *)cfg;
+
+	if (ic->what == IRQ_SERVICE)
+		return timed_probe(c, cfg, why, why_len);
+	if (ic->what == IRQ_DELIVER)
+		return deliver_probe(c, ic, why, why_len);
+	return REP_OK;
+}
+
+static enum bench_rep_status irq_run_rep(struct bench_ctx *c, const struct bench_config *cfg,
+					 unsigned int rep, struct bench_rep_out *out, char *why, size_t why_len)
+{
+	const struct irq_config *ic = (const struct irq_config *)cfg;
+
+	switch (ic->what) {
+	case IRQ_DELIVER:
+		return deliver_run_rep(c, ic, rep, out, why, why_len);
+	case IRQ_SERVICE:
+		return timed_run_rep(c, cfg, rep, out, why, why_len);
+	case IRQ_ROUNDTRIP:
+		break;
+	}
+	return roundtrip_run_rep(c, ic, rep, out, why, why_len);
+}
+
+static void irq_after(struct bench_ctx *c, const struct bench_config *cfg, const struct bench_values *v)
+{
+	const struct irq_config *ic = (const struct irq_config *)cfg;
+
+	if (ic->what == IRQ_SERVICE)
+		timed_after(c, cfg, v);
+	if (ic->what == IRQ_DELIVER)
+		deliver_after(c, ic, v);
+}
+
+const struct bench_scenario scenario_irq = {
+	.name = "irq",
+	.about = "IRQ injection: host call cost, delivery latency, service cost, round trip",
+	.kind = irq_kind,
+	.configs = irq_configs,
+	.prepare = irq_prepare,
+	.probe = irq_probe,
+	.run_rep = irq_run_rep,
+	.after = irq_after,
+};

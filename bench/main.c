@@ -7,6 +7,10 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "scenario.h"
+
+/* The registry: every scenario, in the order `sweep` runs them. */
+static const struct bench_scenario *const scenarios[] = { &scenario_exit, &scenario_irq, &scenario_notify };
 
 static int cmd_info(void)
 {
@@ -35,12 +39,32 @@ static int cmd_compare(int argc, char **argv)
 	return 2;
 }
 
+/* `mmiobench list [--json]`: what a run can measure, from the registry. */
+static int cmd_list(int argc, char **argv)
+{
+	struct bench_kind_info k;
+
+	if (argc > 3 || (argc == 3 && strcmp(argv[2], "--json"))) {
+		fprintf(stderr, "mmiobench: usage: mmiobench list [--json]\n");
+		return 2;
+	}
+	if (argc == 3)
+		return bench_list_json(scenarios, ARRAY_SIZE(scenarios), stdout) ? 1 : 0;
+	for (size_t i = 0; i < ARRAY_SIZE(scenarios); i++) {
+		printf("%s: %s\n", scenarios[i]->name, scenarios[i]->about);
+		for (size_t j = 0; scenarios[i]->kind(j, &k); j++)
+			printf("  %-26s %s\n", k.name, k.about);
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct bench_opts o;
 	struct bench_ctx c;
+	const struct bench_scenario *const *run = NULL;
+	size_t nrun = 1;
 	const char *cmd;
-	int r = 0;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
@@ -50,9 +74,18 @@ int main(int argc, char **argv)
 	cmd = argv[1];
 	if (!strcmp(cmd, "compare"))
 		return cmd_compare(argc, argv);
-	if (strcmp(cmd, "info") && strcmp(cmd, "exit") && strcmp(cmd, "irq") &&
-	    strcmp(cmd, "notify") && strcmp(cmd, "sweep")) {
-		fprintf(stderr, "mmiobench: unknown command '%s' (exit, irq, notify, sweep, info, compare; see --help)\n", cmd);
+	if (!strcmp(cmd, "list"))
+		return cmd_list(argc, argv);
+	if (!strcmp(cmd, "sweep")) {
+		run = scenarios;
+		nrun = ARRAY_SIZE(scenarios);
+	} else {
+		for (size_t i = 0; i < ARRAY_SIZE(scenarios); i++)
+			if (!strcmp(cmd, scenarios[i]->name))
+				run = &scenarios[i];
+	}
+	if (!run && strcmp(cmd, "info")) {
+		fprintf(stderr, "mmiobench: unknown command '%s' (exit, irq, notify, sweep, info, list, compare; see --help)\n", cmd);
 		return 2;
 	}
 	bench_opts_defaults(&o);
@@ -61,17 +94,12 @@ int main(int argc, char **argv)
 		return 2;
 	if (!strcmp(cmd, "info"))
 		return cmd_info();
-	if (bench_begin(&c, &o, argc, argv) < 0)
+	/* Before anything is probed or written: a kind that is not there would
+	 * otherwise select nothing and "succeed". */
+	if (bench_kinds_check(run, nrun, o.kinds, stderr) < 0)
 		return 2;
-	/* First pass counts configurations (for the progress line), second measures. */
-	for (int pass = 0; pass < 2 && !r; pass++) {
-		c.counting = pass == 0;
-		if (!strcmp(cmd, "exit") || !strcmp(cmd, "sweep"))
-			r = scenario_exit(&c);
-		if (!r && (!strcmp(cmd, "irq") || !strcmp(cmd, "sweep")))
-			r = scenario_irq(&c);
-		if (!r && (!strcmp(cmd, "notify") || !strcmp(cmd, "sweep")))
-			r = scenario_notify(&c);
-	}
+	if (bench_begin(&c, &o, run, nrun, argc, argv) < 0)
+		return 2;
+	bench_run_scenarios(&c, run, nrun);
 	return bench_end(&c);
 }

@@ -22,6 +22,7 @@
 #include "guest_apic.h"
 #include "guest_run.h"
 #include "guest_virtio.h"
+#include "scenario.h"
 #include "stats.h"
 
 #define REQ_DATA_BYTES 512
@@ -206,16 +207,25 @@ static void on_sync(void *ctx, const struct ucall *uc)
 }
 
 struct notify_cfg {
+	struct bench_config base;
 	int cpl;
 	uint32_t qs, batch;
 	enum virtio_notify_mode notify;
-	enum virtio_irq_method irq;
+	enum irq_method irq;
 	int event_idx, completion_irq;
 };
 
+/* One repetition's figures, in the order of notify_metrics[]. */
 struct notify_rep {
 	double requests_per_s, notifies_per_s, exits_per_s, irqs_per_s, vcpu_ns_per_req, iothread_ns_per_req;
 };
+
+static const char *const notify_metrics[] = {
+	"requests_per_s", "notifies_per_s", "exits_per_s", "irqs_per_s",
+	"vcpu_cpu_ns_per_req", "iothread_cpu_ns_per_req", NULL,
+};
+_Static_assert(ARRAY_SIZE(notify_metrics) - 1 == sizeof(struct notify_rep) / sizeof(double),
+	       "one metric name per notify_rep field");
 
 static uint64_t requests_for(const struct bench_ctx *c, int cpl)
 {
@@ -225,14 +235,14 @@ static uint64_t requests_for(const struct bench_ctx *c, int cpl)
 	return cpl ? (c->o->quick ? 1000 : 4000) : (c->o->quick ? 100 : 400);
 }
 
-static enum guest_outcome run_rep(struct bench_ctx *c, const struct notify_cfg *nc,
-				  const struct results_config *cfg, unsigned int rep,
-				  struct notify_rep *out, char *why, size_t why_len)
+static enum guest_outcome notify_once(struct bench_ctx *c, const struct notify_cfg *nc,
+				      const struct results_config *cfg, unsigned int rep,
+				      struct notify_rep *out, char *why, size_t why_len)
 {
 	uint64_t reqs = requests_for(c, nc->cpl);
 	struct kvm_vcpu *vcpu;
 	struct kvm_vm *vm = bench_vm_create(c, &vcpu, GUEST_RAM_DEFAULT_BYTES);
-	struct bench_dev *dev = bench_dev_attach(c, vm, nc->notify, nc->irq, nc->qs);
+	struct bench_dev *dev = bench_dev_attach(c, vm, nc->notify, nc->irq, nc->qs, why, why_len);
 	uint64_t ring_bytes = vring_size(nc->qs, 4096);
 	uint64_t p_gpa = vm_alloc(vm, sizeof(struct bench_notify_params), 0);
 	struct bench_notify_params *p = addr_gpa2hva(vm, p_gpa);
@@ -242,6 +252,10 @@ static enum guest_outcome run_rep(struct bench_ctx *c, const struct notify_cfg *
 	double secs;
 	int vector = GUEST_IRQ_VECTOR(VIRTIO_MMIO_GSI);
 
+	if (!dev) {
+		kvm_vm_free(vm);
+		return GUEST_SKIP;
+	}
 	p->requests = reqs;
 	p->warmup = reqs / 10 ? reqs / 10 : 1;
 	p->queue_size = nc->qs;
@@ -251,7 +265,7 @@ static enum guest_outcome run_rep(struct bench_ctx *c, const struct notify_cfg *
 	p->ring_gpa = vm_alloc(vm, ring_bytes, 4096);
 	p->slots_gpa = vm_alloc(vm, (uint64_t)nc->qs * sizeof(struct vring_drv_slot), 0);
 	p->reqs_gpa = vm_alloc(vm, (uint64_t)nc->qs * (sizeof(struct virtio_blk_req) + 4) + REQ_DATA_BYTES, 64);
-	vm_ioapic_route(vm, VIRTIO_MMIO_GSI, (uint8_t)vector, virtio_irq_method_is_level(nc->irq), false);
+	vm_ioapic_route(vm, VIRTIO_MMIO_GSI, (uint8_t)vector, irq_method_is_level(nc->irq), false);
 	vm_install_handler(vm, vector, notify_isr);
 	vcpu_set_entry_irqs_on(vcpu, notify_guest_main, (unsigned int)nc->cpl, 1, p_gpa);
 
@@ -329,38 +343,30 @@ static enum guest_outcome run_rep(struct bench_ctx *c, const struct notify_cfg *
 	return o;
 }
 
-static void add_summaries(struct bench_ctx *c, const struct results_config *cfg,
-			  const struct notify_rep *r, unsigned int n)
+static enum bench_rep_status notify_run_rep(struct bench_ctx *c, const struct bench_config *cfg,
+					    unsigned int rep, struct bench_rep_out *out, char *why, size_t why_len)
 {
-	static const struct { const char *metric; size_t off; } m[] = {
-		{ "requests_per_s", offsetof(struct notify_rep, requests_per_s) },
-		{ "notifies_per_s", offsetof(struct notify_rep, notifies_per_s) },
-		{ "exits_per_s", offsetof(struct notify_rep, exits_per_s) },
-		{ "irqs_per_s", offsetof(struct notify_rep, irqs_per_s) },
-		{ "vcpu_cpu_ns_per_req", offsetof(struct notify_rep, vcpu_ns_per_req) },
-		{ "iothread_cpu_ns_per_req", offsetof(struct notify_rep, iothread_ns_per_req) },
-	};
-	double v[100];
+	const struct notify_cfg *nc = (const struct notify_cfg *)cfg;
+	struct notify_rep r;
+	enum guest_outcome go = notify_once(c, nc, &cfg->series[0].rc, rep, &r, why, why_len);
 
-	for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
-		bool measured = false;
-
-		for (unsigned int k = 0; k < n; k++) {
-			v[k] = *(const double *)((const char *)&r[k] + m[i].off);
-			measured |= !isnan(v[k]);
-		}
-		if (!measured)
-			continue;
-		results_add_summary(c->summary, cfg, m[i].metric,
-				    strstr(m[i].metric, "_per_s") ? "1/s" : "ns", v, n);
-	}
+	if (go != GUEST_OK)
+		return go == GUEST_INTERRUPTED ? REP_INTERRUPTED : go == GUEST_SKIP ? REP_SKIP : REP_FAILED;
+	memcpy(out->v[0], &r, sizeof(r));
+	return REP_OK;
 }
 
-int scenario_notify(struct bench_ctx *c)
+static bool notify_kind(size_t i, struct bench_kind_info *out)
 {
-	const struct bench_opts *o = c->o;
+	if (i)
+		return false;
+	*out = (struct bench_kind_info){ "throughput", "requests/s, notifications, exits, interrupts "
+					 "and CPU per request", notify_metrics };
+	return true;
+}
 
-	c->cur_scenario = "notify";
+static void notify_configs(const struct bench_opts *o, struct bench_config_list *out)
+{
 	for (int ci = 0; ci < o->ncpls; ci++)
 	for (int qi = 0; qi < o->nqueue_sizes; qi++)
 	for (int bi = 0; bi < o->nbatches; bi++)
@@ -368,50 +374,35 @@ int scenario_notify(struct bench_ctx *c)
 	for (int ki = 0; ki < o->ncompletions; ki++)
 	for (int ei = 0; ei < o->nevent_idx; ei++)
 	for (int ii = 0; ii < (o->completions[ki] ? o->nirq : 1); ii++) {
-		struct notify_cfg nc = {
-			.cpl = o->cpls[ci], .qs = o->queue_sizes[qi], .batch = o->batches[bi],
-			.notify = o->notify_modes[ni], .irq = o->irq_methods[ii],
-			.event_idx = o->event_idx[ei], .completion_irq = o->completions[ki],
-		};
-		struct results_config cfg = RESULTS_CONFIG_NA;
-		struct notify_rep reps[100];
-		unsigned int done = 0;
-		char why[512], label[96];
+		struct notify_cfg *nc;
+		struct results_config *cfg;
 
-		if (nc.batch > nc.qs)
+		if (o->batches[bi] > o->queue_sizes[qi])
 			continue;	/* a batch cannot exceed the ring */
-		if (!bench_kind_selected(o, "throughput"))
-			return 0;
-		if (c->counting) {
-			c->configs_total++;
-			continue;
-		}
-		cfg.scenario = "notify";
-		cfg.kind = "throughput";
-		cfg.cpl = nc.cpl;
-		cfg.notify = virtio_notify_mode_name(nc.notify);
-		cfg.irq = nc.completion_irq ? virtio_irq_method_name(nc.irq) : NULL;
-		cfg.queue_size = nc.qs;
-		cfg.batch = nc.batch ? nc.batch : nc.qs;
-		cfg.event_idx = nc.event_idx;
-		cfg.completion = nc.completion_irq ? "irq" : "poll";
-		snprintf(label, sizeof(label), "CPL%d qs %u batch %lld %s %s", nc.cpl, nc.qs,
-			 (long long)cfg.batch, cfg.notify, cfg.completion);
-		bench_progress(c, label);
-		for (unsigned int rep = 0; rep < o->reps; rep++) {
-			enum guest_outcome go = run_rep(c, &nc, &cfg, rep, &reps[done], why, sizeof(why));
-
-			if (go == GUEST_INTERRUPTED)
-				return -EINTR;
-			if (go != GUEST_OK) {
-				bench_skip(c, "notify", label, nc.cpl, "%s", why);
-				break;
-			}
-			done++;
-		}
-		if (done)
-			add_summaries(c, &cfg, reps, done);
-		c->configs_done++;
+		nc = bench_config_new(out, &scenario_notify, sizeof(*nc));
+		nc->base.cpl = nc->cpl = o->cpls[ci];
+		nc->qs = o->queue_sizes[qi];
+		nc->batch = o->batches[bi];
+		nc->notify = o->notify_modes[ni];
+		nc->irq = o->irq_methods[ii];
+		nc->event_idx = o->event_idx[ei];
+		nc->completion_irq = o->completions[ki];
+		cfg = bench_config_series(&nc->base, "notify", "throughput", notify_metrics);
+		cfg->notify = virtio_notify_mode_name(nc->notify);
+		cfg->irq = nc->completion_irq ? irq_method_name(nc->irq) : NULL;
+		cfg->queue_size = nc->qs;
+		cfg->batch = nc->batch ? nc->batch : nc->qs;
+		cfg->event_idx = nc->event_idx;
+		cfg->completion = nc->completion_irq ? "irq" : "poll";
+		snprintf(nc->base.label, sizeof(nc->base.label), "CPL%d qs %u batch %lld %s %s", nc->cpl, nc->qs,
+			 (long long)cfg->batch, cfg->notify, cfg->completion);
 	}
-	return 0;
 }
+
+const struct bench_scenario scenario_notify = {
+	.name = "notify",
+	.about = "notification throughput across queue and batch sizes",
+	.kind = notify_kind,
+	.configs = notify_configs,
+	.run_rep = notify_run_rep,
+};

@@ -60,6 +60,7 @@ void bench_usage(FILE *f)
 "  notify   notification throughput across queue and batch sizes\n"
 "  sweep    exit + irq + notify (what `make bench` runs)\n"
 "  info     print the platform facts and exit\n"
+"  list     the scenarios and their kinds (--json: for scripts)\n"
 "  compare  A/B comparison of result directories (scripts/compare.py)\n"
 "\n"
 "options (lists are comma-separated):\n"
@@ -76,7 +77,7 @@ void bench_usage(FILE *f)
 "  --irq LIST          irq_line,irqfd,irqfd_resample (default irqfd)\n"
 "  --event-idx LIST    0,1 (default 0,1)\n"
 "  --completion LIST   poll,irq (default poll,irq)\n"
-"  --kinds LIST        only these kinds (see README), default all\n"
+"  --kinds LIST        only these kinds (`mmiobench list`), default all\n"
 "  --vcpu-cpu N        pin the vCPU thread (default: first CPU of the node)\n"
 "  --iothread-cpu N    pin the iothread (default: another core of the node)\n"
 "  --numa-node N       bind guest memory and threads to node N (default: node of the vCPU)\n"
@@ -183,7 +184,7 @@ static int item_notify(const char *opt, const char *tok, void *out, int i)
 
 static int item_irq(const char *opt, const char *tok, void *out, int i)
 {
-	int m = virtio_irq_method_parse(tok);
+	int m = irq_method_parse(tok);
 
 	if (m < 0)
 		return bad(opt, tok, "irq_line, irqfd or irqfd_resample");
@@ -258,7 +259,8 @@ int bench_opts_parse(struct bench_opts *o, int argc, char **argv)
 	int c, n;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", long_opts, NULL)) != -1) {
+	/* Leading ':': a missing value is ':', not '?' ("unknown option"). */
+	while ((c = getopt_long(argc, argv, ":h", long_opts, NULL)) != -1) {
 		const char *name = optind > 0 && optind <= argc ? argv[optind - 1] : "?";
 
 		switch (c) {
@@ -301,12 +303,12 @@ int bench_opts_parse(struct bench_opts *o, int argc, char **argv)
 			batch_set = true;
 			break;
 		case O_NOTIFY:
-			if ((n = parse_list("--notify", optarg, 3, item_notify, o->notify_modes)) < 0)
+			if ((n = parse_list("--notify", optarg, NOTIFY_MODE_COUNT, item_notify, o->notify_modes)) < 0)
 				return -1;
 			o->nnotify = n;
 			break;
 		case O_IRQ:
-			if ((n = parse_list("--irq", optarg, 3, item_irq, o->irq_methods)) < 0)
+			if ((n = parse_list("--irq", optarg, IRQ_METHOD_COUNT, item_irq, o->irq_methods)) < 0)
 				return -1;
 			o->nirq = n;
 			break;

@@ -3,16 +3,20 @@
  * progress, Ctrl-C, skips and cross-check verdicts. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <numa.h>
 #include <sched.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/wait.h>
 
 #include "bench.h"
 #include "json.h"
+#include "scenario.h"
 
 extern const char mmiobench_version[], mmiobench_git_rev[];
 extern const int mmiobench_git_dirty;
@@ -68,8 +72,14 @@ void bench_skip(struct bench_ctx *c, const char *scenario, const char *kind, int
 	struct bench_skip *s;
 	va_list ap;
 
-	if (c->nskips == BENCH_MAX_SKIPS)
-		return;
+	if (c->nskips == c->skips_cap) {
+		int cap = c->skips_cap ? 2 * c->skips_cap : 16;
+		struct bench_skip *v = realloc(c->skips, (size_t)cap * sizeof(*v));
+
+		TEST_ASSERT(v, "realloc");
+		c->skips = v;
+		c->skips_cap = cap;
+	}
 	s = &c->skips[c->nskips++];
 	snprintf(s->scenario, sizeof(s->scenario), "%s", scenario);
 	snprintf(s->kind, sizeof(s->kind), "%s", kind);
@@ -296,6 +306,8 @@ void bench_write_meta(struct bench_ctx *c, bool final)
 	json_bool(&j, "memory_bound_to_node", c->membind);
 	json_string(&j, "note", c->placement_note);
 	json_object_end(&j);
+	/* The kinds this run could write: readers take the names from here. */
+	bench_list_json_value(&j, "scenarios", c->scenarios, c->nscenarios);
 	json_array_begin(&j, "skipped");
 	for (int i = 0; i < c->nskips; i++) {
 		json_object_begin(&j, NULL);
@@ -341,7 +353,8 @@ static int probe_kvm(struct bench_ctx *c)
 	return 0;
 }
 
-int bench_begin(struct bench_ctx *c, struct bench_opts *o, int argc, char **argv)
+int bench_begin(struct bench_ctx *c, struct bench_opts *o, const struct bench_scenario *const *scn,
+		size_t nscn, int argc, char **argv)
 {
 	char run_id[64];
 	size_t n = 0;
@@ -349,6 +362,8 @@ int bench_begin(struct bench_ctx *c, struct bench_opts *o, int argc, char **argv
 
 	memset(c, 0, sizeof(*c));
 	c->o = o;
+	c->scenarios = scn;
+	c->nscenarios = nscn;
 	for (int i = 0; i < 4; i++)
 		c->floor_ticks[i] = -1;
 	for (int i = 0; i < argc && n < sizeof(command_line) - 2; i++)
@@ -388,6 +403,36 @@ int bench_begin(struct bench_ctx *c, struct bench_opts *o, int argc, char **argv
 	return 0;
 }
 
+/* One script, stdout to /dev/null, stderr kept: 0 if it exited 0. */
+static int run_script(const char *scripts, const char *name, const char *dir)
+{
+	char path[PATH_MAX];
+	char *const argv[] = { "python3", path, (char *)dir, NULL };
+	posix_spawn_file_actions_t fa;
+	int status, r;
+	pid_t pid;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", scripts, name) >= sizeof(path))
+		return -ENAMETOOLONG;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	r = posix_spawnp(&pid, "python3", &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	if (r)
+		return -r;
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -ECHILD;
+}
+
+int bench_run_scripts(const char *scripts, const char *dir)
+{
+	int r = run_script(scripts, "plot.py", dir);
+
+	return r ? r : run_script(scripts, "report.py", dir);
+}
+
 int bench_end(struct bench_ctx *c)
 {
 	char dir[512];
@@ -405,14 +450,14 @@ int bench_end(struct bench_ctx *c)
 	if (c->o->progress || isatty(2))
 		fprintf(stderr, "\n");
 	if (!c->o->no_plots) {
-		char cmd[1200];
 		const char *scripts = getenv("MMIOBENCH_SCRIPTS") ?: "scripts";
 
-		snprintf(cmd, sizeof(cmd), "python3 %s/plot.py '%s' >/dev/null && python3 %s/report.py '%s' >/dev/null",
-			 scripts, dir, scripts, dir);
-		if (system(cmd))
-			fprintf(stderr, "mmiobench: plots or report failed (data is intact): %s\n", cmd);
+		if (bench_run_scripts(scripts, dir))
+			fprintf(stderr, "mmiobench: plots or report failed (data is intact): %s/plot.py, "
+				"%s/report.py on %s\n", scripts, scripts, dir);
 	}
+	free(c->skips);
+	c->skips = NULL;
 	if (c->cut_short[0]) {
 		fprintf(stderr, "mmiobench: cut short (%s); every row measured before is in %s\n", c->cut_short, dir);
 		status = 130;

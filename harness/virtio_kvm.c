@@ -21,7 +21,7 @@ struct virtio_kvm {
 	struct virtio_kvm_cfg cfg;
 	struct virtio_mmio_dev *dev;
 	uint16_t num_queues;
-	int irqfd, resamplefd;
+	struct irq_source irq;
 	int notify_fds[VK_MAX_QUEUES];	/* IOEVENTFD: per queue; ZEROLEN: [0] */
 	int nr_notify_fds;
 	int stop_fd, epoll_fd;
@@ -31,31 +31,24 @@ struct virtio_kvm {
 	_Atomic uint64_t irq_signals, resamples, irq_reraises;
 };
 
-static const char *const notify_names[] = { "trapped", "ioeventfd", "ioeventfd_zerolen" };
-static const char *const irq_names[] = { "irq_line", "irqfd", "irqfd_resample" };
+static const char *const notify_names[] = {
+	[NOTIFY_TRAPPED] = "trapped",
+	[NOTIFY_IOEVENTFD] = "ioeventfd",
+	[NOTIFY_IOEVENTFD_ZEROLEN] = "ioeventfd_zerolen",
+};
+_Static_assert(ARRAY_SIZE(notify_names) == NOTIFY_MODE_COUNT, "a name per notify mode");
 
-const char *virtio_notify_mode_name(enum virtio_notify_mode m) { return notify_names[m]; }
-const char *virtio_irq_method_name(enum virtio_irq_method m) { return irq_names[m]; }
+const char *virtio_notify_mode_name(enum virtio_notify_mode m)
+{
+	return (unsigned int)m < ARRAY_SIZE(notify_names) ? notify_names[m] : NULL;
+}
 
 int virtio_notify_mode_parse(const char *s)
 {
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < NOTIFY_MODE_COUNT; i++)
 		if (!strcmp(s, notify_names[i]))
 			return i;
 	return -1;
-}
-
-int virtio_irq_method_parse(const char *s)
-{
-	for (int i = 0; i < 3; i++)
-		if (!strcmp(s, irq_names[i]))
-			return i;
-	return -1;
-}
-
-bool virtio_irq_method_is_level(enum virtio_irq_method m)
-{
-	return m != IRQ_METHOD_IRQFD;
 }
 
 static void signal_fd(int fd)
@@ -74,53 +67,71 @@ static void vk_raise(void *ctx)
 	struct virtio_kvm *vk = ctx;
 
 	atomic_fetch_add_explicit(&vk->irq_signals, 1, memory_order_relaxed);
-	if (vk->cfg.irq == IRQ_METHOD_LINE)
-		vm_irq_line(vk->vm, vk->cfg.gsi, 1);
-	else
-		signal_fd(vk->irqfd);
+	irq_source_raise(&vk->irq);
 }
 
 static void vk_lower(void *ctx)
 {
 	struct virtio_kvm *vk = ctx;
 
-	/* irqfd lines are lowered by KVM itself: the edge method pulses, the
-	 * resample method deasserts on EOI. */
-	if (vk->cfg.irq == IRQ_METHOD_LINE)
-		vm_irq_line(vk->vm, vk->cfg.gsi, 0);
+	irq_source_lower(&vk->irq);
 }
 
 const struct virtio_mmio_irq_ops virtio_kvm_irq_ops = { .raise = vk_raise, .lower = vk_lower };
 
-struct virtio_kvm *virtio_kvm_create(struct kvm_vm *vm, const struct virtio_kvm_cfg *cfg)
+const char *virtio_kvm_missing_cap(const struct virtio_kvm_cfg *cfg)
 {
-	struct virtio_kvm *vk = calloc(1, sizeof(*vk));
+	const char *irq = irq_method_missing_cap(cfg->irq);
 
-	TEST_ASSERT(vk, "calloc");
+	if (irq)
+		return irq;
+	if (cfg->notify != NOTIFY_TRAPPED && !kvm_check_cap(KVM_CAP_IOEVENTFD))
+		return "KVM_CAP_IOEVENTFD";
+	if (cfg->notify == NOTIFY_IOEVENTFD_ZEROLEN && !kvm_check_cap(KVM_CAP_IOEVENTFD_ANY_LENGTH))
+		return "KVM_CAP_IOEVENTFD_ANY_LENGTH";
+	return NULL;
+}
+
+int __virtio_kvm_create(struct kvm_vm *vm, const struct virtio_kvm_cfg *cfg, struct virtio_kvm **out)
+{
+	struct virtio_kvm *vk;
+	int r;
+
+	if (!vm->has_irqchip || !virtio_notify_mode_name(cfg->notify) || !irq_method_name(cfg->irq))
+		return -EINVAL;
+	if (virtio_kvm_missing_cap(cfg))
+		return -EOPNOTSUPP;
+	vk = calloc(1, sizeof(*vk));
+	if (!vk)
+		return -ENOMEM;
 	vk->vm = vm;
 	vk->cfg = *cfg;
 	if (!vk->cfg.base)
 		vk->cfg.base = VIRTIO_MMIO_BASE;
 	if (!vk->cfg.gsi)
 		vk->cfg.gsi = VIRTIO_MMIO_GSI;
-	vk->irqfd = vk->resamplefd = vk->stop_fd = vk->epoll_fd = -1;
+	vk->stop_fd = vk->epoll_fd = -1;
+	r = irq_source_init(&vk->irq, vm, cfg->irq, vk->cfg.gsi);
+	if (r) {
+		irq_source_destroy(&vk->irq);
+		free(vk);
+		return r;
+	}
+	*out = vk;
+	return 0;
+}
+
+struct virtio_kvm *virtio_kvm_create(struct kvm_vm *vm, const struct virtio_kvm_cfg *cfg)
+{
+	struct virtio_kvm *vk = NULL;
+	int r;
+
 	TEST_ASSERT(vm->has_irqchip, "virtio devices need the in-kernel irqchip");
-	if (cfg->irq != IRQ_METHOD_LINE) {
-		REQUIRE_CAP(KVM_CAP_IRQFD);
-		vk->irqfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-		TEST_ASSERT(vk->irqfd >= 0, "eventfd");
-	}
-	if (cfg->irq == IRQ_METHOD_IRQFD_RESAMPLE) {
-		REQUIRE_CAP(KVM_CAP_IRQFD_RESAMPLE);
-		vk->resamplefd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-		TEST_ASSERT(vk->resamplefd >= 0, "eventfd");
-	}
-	if (vk->irqfd >= 0)
-		vm_irqfd(vm, vk->irqfd, vk->cfg.gsi, vk->resamplefd);
-	if (cfg->notify != NOTIFY_TRAPPED)
-		REQUIRE_CAP(KVM_CAP_IOEVENTFD);
-	if (cfg->notify == NOTIFY_IOEVENTFD_ZEROLEN)
-		REQUIRE_CAP(KVM_CAP_IOEVENTFD_ANY_LENGTH);
+	if (virtio_kvm_missing_cap(cfg))
+		ktap_skip_all("KVM lacks %s", virtio_kvm_missing_cap(cfg));
+	r = __virtio_kvm_create(vm, cfg, &vk);
+	errno = -r;
+	TEST_ASSERT(!r, "virtio_kvm_create notify %d irq %d", cfg->notify, cfg->irq);
 	return vk;
 }
 
@@ -155,14 +166,9 @@ static void *iothread_main(void *arg)
 			if (src == SRC_STOP)
 				return NULL;
 			if (src == SRC_RESAMPLE) {
-				drain_fd(vk->resamplefd);
 				atomic_fetch_add_explicit(&vk->resamples, 1, memory_order_relaxed);
-				/* KVM lowered the line on EOI: raise it again if the
-				 * guest has not acked everything yet. */
-				if (virtio_mmio__irq_pending(vk->dev)) {
+				if (irq_source_on_resample(&vk->irq, virtio_mmio__irq_pending(vk->dev)))
 					atomic_fetch_add_explicit(&vk->irq_reraises, 1, memory_order_relaxed);
-					signal_fd(vk->irqfd);
-				}
 				continue;
 			}
 			if (src == SRC_ZEROLEN) {
@@ -223,15 +229,15 @@ void virtio_kvm_start(struct virtio_kvm *vk, struct virtio_mmio_dev *dev, uint16
 		TEST_ASSERT(vk->notify_fds[i] >= 0, "eventfd");
 		vm_ioeventfd(vk->vm, vk->notify_fds[i], &s);
 	}
-	if (!vk->nr_notify_fds && vk->resamplefd < 0)
+	if (!vk->nr_notify_fds && vk->irq.resamplefd < 0)
 		return;		/* trapped with a self-lowering irq: no iothread */
 
 	vk->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
 	vk->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	TEST_ASSERT(vk->epoll_fd >= 0 && vk->stop_fd >= 0, "epoll/eventfd");
 	epoll_add(vk, vk->stop_fd, SRC_STOP);
-	if (vk->resamplefd >= 0)
-		epoll_add(vk, vk->resamplefd, SRC_RESAMPLE);
+	if (vk->irq.resamplefd >= 0)
+		epoll_add(vk, vk->irq.resamplefd, SRC_RESAMPLE);
 	for (int i = 0; i < vk->nr_notify_fds; i++)
 		epoll_add(vk, vk->notify_fds[i],
 			  vk->cfg.notify == NOTIFY_IOEVENTFD_ZEROLEN ? SRC_ZEROLEN : (uint32_t)i);
@@ -262,12 +268,7 @@ void virtio_kvm_destroy(struct virtio_kvm *vk)
 		__vm_ioeventfd(vk->vm, vk->notify_fds[i], &s, true);
 		close(vk->notify_fds[i]);
 	}
-	if (vk->irqfd >= 0) {
-		__vm_irqfd(vk->vm, vk->irqfd, vk->cfg.gsi, vk->resamplefd, true);
-		close(vk->irqfd);
-	}
-	if (vk->resamplefd >= 0)
-		close(vk->resamplefd);
+	irq_source_destroy(&vk->irq);
 	if (vk->stop_fd >= 0)
 		close(vk->stop_fd);
 	if (vk->epoll_fd >= 0)

@@ -29,6 +29,8 @@
 #include "test_util.h"
 
 #define KVM_MAX_VCPUS_HERE	8
+
+struct kvm_stats;
 #define BUS_MAX_RANGES		32
 
 struct bus_range {
@@ -51,6 +53,7 @@ struct kvm_vm {
 	int nr_pio;
 	int stats_fd;
 	struct kvm_vm_arch arch;
+	struct kvm_stats *stats;	/* its descriptors, read on first use */
 };
 
 /* Why KVM_RUN came back to the caller of vcpu_run(). */
@@ -72,6 +75,7 @@ struct kvm_vcpu {
 	unsigned int watchdog_ms;	/* 0 disables; default from MMIOBENCH_WATCHDOG_MS or 5000 */
 	void *watchdog;			/* private */
 	int stats_fd;
+	struct kvm_stats *stats;	/* its descriptors, read on first use */
 	uint64_t exits_seen;		/* exits handled by vcpu_run(), for tests */
 	/* Host-side split: when user_ticks is set, vcpu_run() stores, for each
 	 * MMIO/PIO exit it serves, the host TSC ticks from KVM_RUN's return to
@@ -187,6 +191,17 @@ int64_t vm_stat(struct kvm_vm *vm, const char *name);
 int64_t vcpu_stat(struct kvm_vcpu *vcpu, const char *name);
 /* Calls fn for every statistic the fd offers (name, value). */
 void kvm_stats_foreach(int stats_fd, void (*fn)(void *ctx, const char *name, uint64_t value), void *ctx);
+/* One fd's header and descriptors, read once (NULL if fd < 0 or unreadable);
+ * a lookup by index is then one pread and no allocation. Not thread-safe
+ * to open; reads from several threads are fine. */
+struct kvm_stats *kvm_stats_open(int stats_fd);
+void kvm_stats_free(struct kvm_stats *s);	/* NULL ok */
+int kvm_stats_find(const struct kvm_stats *s, const char *name);	/* index or -1 */
+int64_t kvm_stats_read(const struct kvm_stats *s, int index);		/* -1 on error */
+/* A vCPU statistic resolved once (index, -1 if absent) and read by index:
+ * for a loop on another thread; resolve before that thread starts. */
+int vcpu_stat_index(struct kvm_vcpu *vcpu, const char *name);
+int64_t vcpu_stat_at(struct kvm_vcpu *vcpu, int index);
 
 /* ---- architecture hooks (harness/$(ARCH)/) -------------------------------- */
 /* After the RAM memslot, the irqchip and the image are in place: the

@@ -30,19 +30,25 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "irq_source.h"
 #include "kvm_util.h"
 #include "virtio_mmio_dev.h"
 
 enum virtio_notify_mode { NOTIFY_TRAPPED, NOTIFY_IOEVENTFD, NOTIFY_IOEVENTFD_ZEROLEN };
-enum virtio_irq_method { IRQ_METHOD_LINE, IRQ_METHOD_IRQFD, IRQ_METHOD_IRQFD_RESAMPLE };
+#define NOTIFY_MODE_COUNT 3
 
-const char *virtio_notify_mode_name(enum virtio_notify_mode m);	/* trapped, ioeventfd, ... */
-const char *virtio_irq_method_name(enum virtio_irq_method m);	/* irq_line, irqfd, ... */
-/* Parse the names above; -1 if unknown. */
+/* trapped, ioeventfd, ioeventfd_zerolen; NULL for a value out of range. */
+const char *virtio_notify_mode_name(enum virtio_notify_mode m);
+/* Parses the names above; -1 if unknown. */
 int virtio_notify_mode_parse(const char *s);
-int virtio_irq_method_parse(const char *s);
+
+/* The interrupt method is the harness's one interrupt source's
+ * (irq_source.h); the device tests keep these names for it. */
+#define virtio_irq_method irq_method
+static inline const char *virtio_irq_method_name(enum irq_method m) { return irq_method_name(m); }
+static inline int virtio_irq_method_parse(const char *s) { return irq_method_parse(s); }
 /* Whether the IOAPIC pin must be level-triggered for this method. */
-bool virtio_irq_method_is_level(enum virtio_irq_method m);
+static inline bool virtio_irq_method_is_level(enum irq_method m) { return irq_method_is_level(m); }
 
 struct virtio_kvm_cfg {
 	uint64_t base;		/* window GPA; 0 = VIRTIO_MMIO_BASE */
@@ -64,6 +70,14 @@ struct virtio_kvm_counters {
 struct virtio_kvm;
 extern const struct virtio_mmio_irq_ops virtio_kvm_irq_ops;
 
+/* The capability this configuration needs and KVM lacks, or NULL. */
+const char *virtio_kvm_missing_cap(const struct virtio_kvm_cfg *cfg);
+/* 0 or -errno: -EOPNOTSUPP for a missing capability (see above), -EINVAL
+ * for a VM without the in-kernel irqchip or a mode out of range. Library
+ * callers (mmiobench) turn it into a skip of one configuration. */
+int __virtio_kvm_create(struct kvm_vm *vm, const struct virtio_kvm_cfg *cfg, struct virtio_kvm **out);
+/* For test programs: skips the program (exit 4) on a missing capability,
+ * fails it on any other error. */
 struct virtio_kvm *virtio_kvm_create(struct kvm_vm *vm, const struct virtio_kvm_cfg *cfg);
 void virtio_kvm_start(struct virtio_kvm *vk, struct virtio_mmio_dev *dev, uint16_t num_queues);
 void virtio_kvm_destroy(struct virtio_kvm *vk);	/* NULL ok */

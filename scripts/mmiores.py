@@ -8,6 +8,7 @@ import csv
 import json
 import math
 import os
+import subprocess
 
 CONFIG_COLUMNS = ["scenario", "kind", "cpl", "notify", "irq", "queue_size",
                   "batch", "event_idx", "completion", "halt_poll"]
@@ -27,11 +28,6 @@ LATENCY_SCENARIOS = ("exit", "irq")
 LATENCY_METRICS = ["p50_ns", "p99_ns", "net_p50_ns"]
 THROUGHPUT_METRICS = ["requests_per_s", "notifies_per_s", "exits_per_s", "irqs_per_s",
                       "vcpu_cpu_ns_per_req", "iothread_cpu_ns_per_req"]
-EXIT_KINDS = ["empty_loop", "mmio_write_trapped", "mmio_read_config", "mmio_read_isr",
-              "mmio_ioeventfd_datamatch", "mmio_ioeventfd_zerolen", "pio_trapped",
-              "pio_ioeventfd", "cpuid", "vmcall"]
-IRQ_KINDS = ["host_irq_line", "host_irqfd", "host_irqfd_resample", "deliver_running",
-             "deliver_halted", "service", "roundtrip"]
 NOTIFY_MODES = ["trapped", "ioeventfd", "ioeventfd_zerolen"]
 FILES = ["samples.csv", "summary.csv", "cdf.csv", "meta.json"]
 
@@ -113,6 +109,45 @@ def normalize_meta(meta):
         plat["kvm_params"] = plat["params"]
     m["platform"] = plat
     return m
+
+
+def listed_kinds(listing, scenario):
+    """Kind names of scenario in a `mmiobench list --json` listing (also what
+    meta.json `scenarios` holds), in registry order; None if not listed."""
+    for s in listing or []:
+        if isinstance(s, dict) and s.get("name") == scenario:
+            return [k.get("name") for k in s.get("kinds") or [] if isinstance(k, dict)]
+    return None
+
+
+def scenario_kinds(scenario, meta=None, rows=()):
+    """The kinds of a scenario in mmiobench's order, read from the results:
+    meta.json `scenarios` when the run wrote it, then any other kind the
+    rows hold in the order they first appear (mmiobench writes rows in
+    registry order, so that order is the same for older results)."""
+    out = list(listed_kinds((meta or {}).get("scenarios"), scenario) or [])
+    for r in rows:
+        if r.get("scenario") == scenario and r.get("kind") and r["kind"] not in out:
+            out.append(r["kind"])
+    return out
+
+
+_REGISTRY = {}
+
+
+def registry(binary=None):
+    """`mmiobench list --json` of the binary (MMIOBENCH_BIN, else
+    build/mmiobench): the scenarios that exist. Only for results written
+    before meta.json listed them; None when no binary answers."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    binary = binary or os.environ.get("MMIOBENCH_BIN") or os.path.join(here, "..", "build", "mmiobench")
+    if binary not in _REGISTRY:
+        try:
+            p = subprocess.run([binary, "list", "--json"], capture_output=True, text=True, timeout=30)
+            _REGISTRY[binary] = json.loads(p.stdout)["scenarios"] if p.returncode == 0 else None
+        except (OSError, ValueError, KeyError, subprocess.TimeoutExpired):
+            _REGISTRY[binary] = None
+    return _REGISTRY[binary]
 
 
 def config_key(row):

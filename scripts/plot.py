@@ -120,13 +120,13 @@ def net_values(m):
 
 def plot_exit(out_dir, summary, failed=None):
     # Exit kinds already name their mechanism: the notify cell would repeat it.
-    raw = latency_groups(summary, "exit", mmiores.EXIT_KINDS, raw_values, hide=("notify",))
+    raw = latency_groups(summary, "exit", mmiores.scenario_kinds("exit", rows=summary), raw_values, hide=("notify",))
     if not raw:
         note = "no exit-latency rows in summary.csv"
         return [dict(name="exit_latency", title="Exit latency", ok=False, note=note),
                 dict(name="exit_latency_net", title="Exit latency net of floor", ok=False,
                      note=note)]
-    net = latency_groups(summary, "exit", mmiores.EXIT_KINDS, net_values, hide=("notify",))
+    net = latency_groups(summary, "exit", mmiores.scenario_kinds("exit", rows=summary), net_values, hide=("notify",))
     warn = suspect_note(failed or {}, "exit")
     return [bars(out_dir, "exit_latency", "Exit latency by kind (p50 bar, whisker to p99)" + warn,
                  "ns (log)", raw, "no exit-latency values"),
@@ -137,7 +137,7 @@ def plot_exit(out_dir, summary, failed=None):
 
 
 def plot_irq(out_dir, summary, failed=None):
-    groups = latency_groups(summary, "irq", mmiores.IRQ_KINDS, raw_values)
+    groups = latency_groups(summary, "irq", mmiores.scenario_kinds("irq", rows=summary), raw_values)
     if not groups:
         return [dict(name="irq_cost", title="IRQ cost by stage", ok=False,
                      note="no irq rows in summary.csv")]
@@ -161,7 +161,7 @@ def plot_cdfs(out_dir, cdf_rows):
     if not by_plot:
         return [dict(name="cdf", title="Latency CDF", ok=False, note="cdf.csv has no rows")]
     for (scenario, cpl), keys in sorted(by_plot.items()):
-        pref = mmiores.EXIT_KINDS if scenario == "exit" else mmiores.IRQ_KINDS
+        pref = mmiores.scenario_kinds(scenario, rows=cdf_rows)
         keys.sort(key=lambda k: (pref.index(k[1]) if k[1] in pref else len(pref), k))
         name = f"cdf_{scenario}_cpl{cpl or 'na'}"
         base = os.path.join(out_dir, name)

@@ -229,9 +229,9 @@ def build_report(run_dir, plots):
             "Guest-observed round trip of one access, median over repetitions of each "
             "repetition's percentile; 'net' subtracts the empty loop of the same shape and CPL.",
             ""]
-    out += latency_table(summary, "exit", mmiores.EXIT_KINDS, hide=("notify",))
+    out += latency_table(summary, "exit", mmiores.scenario_kinds("exit", meta, summary), hide=("notify",))
     out += ["## IRQ injection cost by stage", ""]
-    out += latency_table(summary, "irq", mmiores.IRQ_KINDS)
+    out += latency_table(summary, "irq", mmiores.scenario_kinds("irq", meta, summary))
     out += ["## Notification throughput", ""]
     out += notify_tables(summary, mmiores.failed_configs(samples))
     out += crosscheck_section(samples)

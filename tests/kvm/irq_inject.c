@@ -18,10 +18,10 @@
 #include <pthread.h>
 #include <time.h>
 #include <unistd.h>
-#include <sys/eventfd.h>
 
 #include "guest.h"
 #include "guest_apic.h"
+#include "irq_source.h"
 #include "kvm_util.h"
 
 #define K		5
@@ -29,7 +29,6 @@
 #define REDIR_MASKED	(1ULL << 16)
 
 enum { SYNC_ROUTED = 1, SYNC_READY, SYNC_TAKEN, SYNC_FINAL };
-enum mode { MODE_IRQ_LINE, MODE_IRQFD, MODE_IRQFD_RESAMPLE };
 
 /* Written by the ISR (at CPL0), read by the guest and by the host. */
 volatile uint32_t isr_count;
@@ -63,21 +62,16 @@ GUEST_CODE static void guest_code(uint64_t gsi, uint64_t route_in_guest, uint64_
 	GUEST_SYNC(SYNC_FINAL, isr_count);
 }
 
-static const char *mode_name(enum mode m)
+static const char *mode_name(enum irq_method m)
 {
-	return m == MODE_IRQ_LINE ? "KVM_IRQ_LINE edge" : m == MODE_IRQFD ? "irqfd edge" :
-	       "irqfd level + resample";
-}
+	static const char *const names[] = {
+		[IRQ_METHOD_LINE] = "KVM_IRQ_LINE edge",
+		[IRQ_METHOD_IRQFD] = "irqfd edge",
+		[IRQ_METHOD_IRQFD_RESAMPLE] = "irqfd level + resample",
+	};
+	_Static_assert(ARRAY_SIZE(names) == IRQ_METHOD_COUNT, "a name per method");
 
-static uint64_t eventfd_count(int efd)
-{
-	uint64_t v;
-	ssize_t r = read(efd, &v, sizeof(v));
-
-	if (r < 0 && errno == EAGAIN)
-		return 0;
-	TEST_ASSERT(r == sizeof(v), "read eventfd");
-	return v;
+	return names[m];
 }
 
 static void expect_sync(struct kvm_vcpu *vcpu, struct ucall *uc, uint64_t what)
@@ -88,33 +82,27 @@ static void expect_sync(struct kvm_vcpu *vcpu, struct ucall *uc, uint64_t what)
 		    "expected guest sync %" PRIu64 ", got ucall %u (arg0 %" PRIu64 ")", what, type, uc->args[0]);
 }
 
-static void test_mode(enum mode m, unsigned int cpl)
+static void test_mode(enum irq_method m, unsigned int cpl)
 {
-	uint32_t gsi = m == MODE_IRQ_LINE ? 17 : m == MODE_IRQFD ? 18 : 19;
+	uint32_t gsi = m == IRQ_METHOD_LINE ? 17 : m == IRQ_METHOD_IRQFD ? 18 : 19;
 	uint8_t vector = GUEST_IRQ_VECTOR(gsi);
-	bool level = m == MODE_IRQFD_RESAMPLE;
-	bool route_in_guest = m != MODE_IRQFD_RESAMPLE;
+	bool level = m == IRQ_METHOD_IRQFD_RESAMPLE;
+	bool route_in_guest = m != IRQ_METHOD_IRQFD_RESAMPLE;
 	uint64_t want_redir = vector | (level ? REDIR_LEVEL : 0);
 	struct kvm_vcpu *vcpu;
 	struct kvm_vm *vm = vm_create_with_vcpu(&vcpu, guest_code);
-	int efd = -1, rfd = -1;
+	struct irq_source src;
 	bool exact = true, resample_ok = true;
 	uint64_t redir;
 	struct ucall uc;
+	int r;
 
 	vm_install_handler(vm, vector, guest_isr);
 	if (!route_in_guest)
 		vm_ioapic_route(vm, gsi, vector, level, false);
-	if (m != MODE_IRQ_LINE) {
-		efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-		TEST_ASSERT(efd >= 0, "eventfd");
-	}
-	if (m == MODE_IRQFD_RESAMPLE) {
-		rfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-		TEST_ASSERT(rfd >= 0, "eventfd");
-	}
-	if (efd >= 0)
-		vm_irqfd(vm, efd, gsi, rfd);
+	r = irq_source_init(&src, vm, m, gsi);
+	errno = -r;
+	TEST_ASSERT(!r, "irq_source_init %s gsi %u", irq_method_name(m), gsi);
 
 	vcpu_set_entry(vcpu, guest_code, cpl, 4, (uint64_t)gsi, (uint64_t)route_in_guest,
 		       (uint64_t)level, (uint64_t)K);
@@ -129,20 +117,13 @@ static void test_mode(enum mode m, unsigned int cpl)
 		expect_sync(vcpu, &uc, SYNC_READY);
 		if (uc.args[1] != i || uc.args[2] != i)
 			exact = false;
-		switch (m) {
-		case MODE_IRQ_LINE:
-			vm_irq_line(vm, gsi, 1);
-			vm_irq_line(vm, gsi, 0);
-			break;
-		case MODE_IRQFD:
-		case MODE_IRQFD_RESAMPLE:
-			/* Level: nothing pending on the resamplefd before the
-			 * interrupt is taken; then (re-)raise the line. */
-			if (rfd >= 0 && eventfd_count(rfd) != 0)
-				resample_ok = false;
-			TEST_ASSERT(eventfd_write(efd, 1) == 0, "eventfd_write");
-			break;
-		}
+		/* Level: nothing pending on the resamplefd before the interrupt
+		 * is taken; then (re-)raise the line. KVM_IRQ_LINE: raise + lower
+		 * is the edge. */
+		if (m == IRQ_METHOD_IRQFD_RESAMPLE && irq_source_take_resamples(&src) != 0)
+			resample_ok = false;
+		irq_source_raise(&src);
+		irq_source_lower(&src);
 		expect_sync(vcpu, &uc, SYNC_TAKEN);
 		if (uc.args[1] != i || uc.args[2] != i + 1 || uc.args[3] != vector) {
 			ktap_diag("CPL%u %s: after injection %" PRIu64 " the ISR count is %" PRIu64
@@ -151,7 +132,7 @@ static void test_mode(enum mode m, unsigned int cpl)
 			exact = false;
 		}
 		/* The ISR's EOI lowered the line and signalled the resamplefd. */
-		if (rfd >= 0 && eventfd_count(rfd) != 1)
+		if (m == IRQ_METHOD_IRQFD_RESAMPLE && irq_source_take_resamples(&src) != 1)
 			resample_ok = false;
 	}
 	expect_sync(vcpu, &uc, SYNC_FINAL);
@@ -161,16 +142,11 @@ static void test_mode(enum mode m, unsigned int cpl)
 	ktap_diag("CPL%u %s: %d injected, ISR count %" PRIu64, cpl, mode_name(m), K, uc.args[1]);
 	ktap_result(exact, "CPL%u %s: %d interrupts injected one at a time, ISR ran exactly %d times, no extras",
 		    cpl, mode_name(m), K, K);
-	if (m == MODE_IRQFD_RESAMPLE)
+	if (m == IRQ_METHOD_IRQFD_RESAMPLE)
 		ktap_result(resample_ok, "CPL%u %s: the resamplefd fired once per EOI and never early", cpl,
 			    mode_name(m));
 	TEST_ASSERT(vcpu_run_ucall(vcpu, &uc) == UCALL_DONE, "guest did not finish");
-	if (efd >= 0) {
-		vm_irqfd_deassign(vm, efd, gsi, rfd);
-		close(efd);
-	}
-	if (rfd >= 0)
-		close(rfd);
+	irq_source_destroy(&src);
 	kvm_vm_free(vm);
 }
 
@@ -187,7 +163,7 @@ GUEST_CODE static void guest_wait_once(uint64_t gsi)
 
 struct waker {
 	struct kvm_vcpu *vcpu;
-	int efd;
+	struct irq_source *src;
 	int64_t halts_before;
 	bool saw_halt;
 };
@@ -206,7 +182,7 @@ static void *waker_thread(void *arg)
 		}
 		nanosleep(&ts, NULL);
 	}
-	TEST_ASSERT(eventfd_write(w->efd, 1) == 0, "eventfd_write");
+	irq_source_raise(w->src);
 	return NULL;
 }
 
@@ -215,15 +191,16 @@ static void test_wake_halted(unsigned int cpl)
 	const uint32_t gsi = 20;
 	struct kvm_vcpu *vcpu;
 	struct kvm_vm *vm = vm_create_with_vcpu(&vcpu, guest_wait_once);
-	struct waker w = { 0 };
+	struct irq_source src;
+	struct waker w = { .vcpu = vcpu, .src = &src };
 	pthread_t t;
 	struct ucall uc;
+	int r;
 
 	vm_install_handler(vm, GUEST_IRQ_VECTOR(gsi), guest_isr);
-	w.vcpu = vcpu;
-	w.efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	TEST_ASSERT(w.efd >= 0, "eventfd");
-	vm_irqfd(vm, w.efd, gsi, -1);
+	r = irq_source_init(&src, vm, IRQ_METHOD_IRQFD, gsi);
+	errno = -r;
+	TEST_ASSERT(!r, "irq_source_init irqfd gsi %u", gsi);
 	vcpu_set_entry(vcpu, guest_wait_once, cpl, 1, (uint64_t)gsi);
 	expect_sync(vcpu, &uc, SYNC_READY);
 	w.halts_before = vcpu_stat(vcpu, "halt_exits");
@@ -237,8 +214,7 @@ static void test_wake_halted(unsigned int cpl)
 		    "(halted: %s, ISR count %" PRIu64 ")", cpl,
 		    w.halts_before < 0 ? "unknown" : w.saw_halt ? "yes" : "no", uc.args[1]);
 	TEST_ASSERT(vcpu_run_ucall(vcpu, &uc) == UCALL_DONE, "guest did not finish");
-	vm_irqfd_deassign(vm, w.efd, gsi, -1);
-	close(w.efd);
+	irq_source_destroy(&src);
 	kvm_vm_free(vm);
 }
 
@@ -250,9 +226,8 @@ int main(void)
 	REQUIRE_CAP(KVM_CAP_IRQFD_RESAMPLE);
 	ktap_plan(2 * 8);
 	for (unsigned int cpl = 0; cpl <= 3; cpl += 3) {
-		test_mode(MODE_IRQ_LINE, cpl);
-		test_mode(MODE_IRQFD, cpl);
-		test_mode(MODE_IRQFD_RESAMPLE, cpl);
+		for (int m = 0; m < IRQ_METHOD_COUNT; m++)
+			test_mode((enum irq_method)m, cpl);
 		test_wake_halted(cpl);
 	}
 	return ktap_exit_code();

@@ -28,6 +28,11 @@ IRQ_BASE_NS = {
     "deliver_running": 12000, "deliver_halted": 25000, "service": 30000, "roundtrip": 95000,
 }
 QUEUE_SIZES = [16, 256, 4096, 32768]
+# meta.json `scenarios`, as mmiobench writes it (`mmiobench list --json`).
+SCENARIOS = [{"name": name, "about": "synthetic", "kinds": [{"name": k, "about": "", "metrics": []}
+                                                            for k in kinds]}
+             for name, kinds in (("exit", list(EXIT_BASE_NS)), ("irq", list(IRQ_BASE_NS)),
+                                 ("notify", ["throughput"]))]
 PLATFORM = {"hypervisor": "PVM", "nested": True, "cpu_model": "AMD EPYC (synthetic)",
             "kernel": "6.18.44", "tsc_khz": 2596100,
             "kvm_params": {"halt_poll_ns": "200000", "mmio_caching": "N"}}
@@ -148,6 +153,7 @@ def write_run(run_dir, factor=lambda cfg, metric: 1.0, noise=0.01, seed=0, reps=
             "options": {"reps": reps, "quick": quick, "cpl": [0, 3]},
             "placement": {"vcpu_cpu": 0, "vcpu_pinned": True, "iothread_cpu": 1,
                           "numa_node": 0},
+            "scenarios": SCENARIOS,
             "skipped": skipped, "cut_short": cut_short,
             "crosscheck_failures": 1 if crosscheck_fail else 0}
     with open(os.path.join(run_dir, "meta.json"), "w", encoding="utf-8") as f:

@@ -73,5 +73,37 @@ def test_bad_option_writes_nothing():
         assert os.listdir(out) == [], f"something was written: {os.listdir(out)}"
 
 
+def test_missing_value_is_named():
+    """An option without its value says so; it is not an unknown option."""
+    if not os.access(BIN, os.X_OK):
+        raise ktap.Skip(f"{BIN} is not built")
+    with tempfile.TemporaryDirectory() as out:
+        for opt in ("--iterations", "--kinds", "--out"):
+            p = subprocess.run([BIN, "exit", "--out", out, opt] if opt != "--out" else [BIN, "exit", opt],
+                               capture_output=True, text=True)
+            assert p.returncode == 2, f"{opt}: exit {p.returncode}"
+            assert f"{opt} needs a value" in p.stderr, f"{opt}: {p.stderr}"
+            assert "unknown option" not in p.stderr, f"{opt}: {p.stderr}"
+        assert os.listdir(out) == [], f"something was written: {os.listdir(out)}"
+
+
+def test_unknown_kind_refused():
+    """A kind that does not exist (or not in this command's scenarios) is
+    refused naming the valid ones, before anything is written. It used to
+    select nothing but the floor and exit 0."""
+    if not os.access(BIN, os.X_OK):
+        raise ktap.Skip(f"{BIN} is not built")
+    with tempfile.TemporaryDirectory() as out:
+        for cmd, kinds, bad in (("sweep", "mmio_write_trap", "mmio_write_trap"),
+                                ("exit", "mmio_write_trapped,roundtrip", "roundtrip"),
+                                ("notify", "throughput,cpuid", "cpuid")):
+            p = subprocess.run([BIN, cmd, "--out", out, "--kinds", kinds], capture_output=True, text=True)
+            assert p.returncode == 2, f"{cmd} --kinds {kinds}: exit {p.returncode}: {p.stderr}"
+            assert f"'{bad}'" in p.stderr and "--kinds" in p.stderr, p.stderr
+            assert ("mmio_write_trapped" if cmd != "notify" else "throughput") in p.stderr, p.stderr
+        assert os.listdir(out) == [], f"something was written: {os.listdir(out)}"
+
+
 if __name__ == "__main__":
-    sys.exit(ktap.run([test_sigint_keeps_rows, test_bad_option_writes_nothing]))
+    sys.exit(ktap.run([test_sigint_keeps_rows, test_bad_option_writes_nothing,
+                       test_missing_value_is_named, test_unknown_kind_refused]))

@@ -39,8 +39,31 @@ def readme_names_every_column():
     text = open(os.path.join(ROOT, "results", "README.md")).read()
     for col in set(mmiores.SAMPLES_COLUMNS + mmiores.SUMMARY_COLUMNS + mmiores.CDF_COLUMNS):
         assert f"`{col}`" in text, col
-    for kind in mmiores.EXIT_KINDS + mmiores.IRQ_KINDS:
-        assert f"`{kind}`" in text, kind
+    listing = mmiores.registry()
+    if listing is None:
+        raise ktap.Skip("no mmiobench binary to list the kinds (set MMIOBENCH_BIN)")
+    for s in listing:
+        for kind in mmiores.listed_kinds(listing, s["name"]):
+            assert f"`{kind}`" in text, kind
+
+
+def registry_lists_what_exists():
+    """`mmiobench list --json`: every scenario once, kinds unique, each with
+    the metrics its summary rows carry. The scripts read kind names from
+    here and from meta.json, never from a copy of their own."""
+    listing = mmiores.registry()
+    if listing is None:
+        raise ktap.Skip("no mmiobench binary (set MMIOBENCH_BIN)")
+    assert [s["name"] for s in listing] == ["exit", "irq", "notify"], listing
+    names = [k["name"] for s in listing for k in s["kinds"]]
+    assert len(names) == len(set(names)), names
+    assert mmiores.listed_kinds(listing, "exit")[0] == "empty_loop"
+    for s in listing:
+        for k in s["kinds"]:
+            assert k["metrics"], k
+            for m in k["metrics"]:
+                mmiores.metric_direction(m)
+    assert not hasattr(mmiores, "EXIT_KINDS") and not hasattr(mmiores, "IRQ_KINDS")
 
 
 def metric_directions():
@@ -52,4 +75,5 @@ def metric_directions():
 
 
 if __name__ == "__main__":
-    sys.exit(ktap.run([c_matches_python, readme_names_every_column, metric_directions]))
+    sys.exit(ktap.run([c_matches_python, readme_names_every_column, registry_lists_what_exists,
+                       metric_directions]))
