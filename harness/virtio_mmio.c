@@ -55,6 +55,7 @@ static const char *const inval_names[VMMIO_INVAL_NR] = {
 	[VMMIO_INVAL_VALUE] = "value out of range",
 	[VMMIO_INVAL_QUEUE_SEL] = "queue register with no queue selected",
 	[VMMIO_INVAL_QUEUE_CFG] = "QueueReady=1 with invalid queue configuration",
+	[VMMIO_INVAL_QUEUE_OVERLAP] = "QueueReady=1 with overlapping ring areas",
 	[VMMIO_INVAL_CONFIG_RANGE] = "config access out of range",
 	[VMMIO_INVAL_CONFIG_RO] = "config write refused",
 };
@@ -262,6 +263,24 @@ static bool queue_cfg_allowed(struct virtio_mmio_dev *dev, struct virtq *vq)
 	return (dev->status & (S_FEAT_OK | S_FAILED)) == S_FEAT_OK && !vq->ready;
 }
 
+/* QueueReady = 1. A refused queue keeps reading 0 and is counted by why. */
+static void queue_enable(struct virtio_mmio_dev *dev, struct virtq *vq)
+{
+	int r = virtq_enable(vq, dev->cfg.mem,
+			     dev->negotiated & (1ull << VIRTIO_RING_F_EVENT_IDX),
+			     dev->negotiated & (1ull << VIRTIO_RING_F_INDIRECT_DESC));
+
+	for (uint32_t i = 0; !r && i < dev->cfg.num_queues; i++) {
+		if (&dev->vqs[i] != vq && virtq_rings_overlap(vq, &dev->vqs[i])) {
+			vq->ready = false;
+			r = -EEXIST;
+		}
+	}
+	if (r)
+		inval(dev, r == -EEXIST ? VMMIO_INVAL_QUEUE_OVERLAP : VMMIO_INVAL_QUEUE_CFG,
+		      VIRTIO_MMIO_QUEUE_READY, 4, true);
+}
+
 static void queue_write(struct virtio_mmio_dev *dev, uint32_t off, uint32_t val)
 {
 	struct virtq *vq = sel_queue(dev);
@@ -278,12 +297,8 @@ static void queue_write(struct virtio_mmio_dev *dev, uint32_t off, uint32_t val)
 			vq->ready = false;	/* stop using it; indices kept */
 		} else if ((dev->status & (S_FEAT_OK | S_FAILED)) != S_FEAT_OK) {
 			inval(dev, VMMIO_INVAL_STATE, off, 4, true);
-		} else if (!vq->ready &&
-			   virtq_enable(vq, dev->cfg.mem,
-					dev->negotiated & (1ull << VIRTIO_RING_F_EVENT_IDX),
-					dev->negotiated & (1ull << VIRTIO_RING_F_INDIRECT_DESC)) < 0) {
-			/* Refused: QueueReady keeps reading 0. */
-			inval(dev, VMMIO_INVAL_QUEUE_CFG, off, 4, true);
+		} else if (!vq->ready) {
+			queue_enable(dev, vq);
 		}
 		return;
 	}
@@ -305,10 +320,9 @@ static void queue_write(struct virtio_mmio_dev *dev, uint32_t off, uint32_t val)
 	}
 	switch (off) {
 	case VIRTIO_MMIO_QUEUE_NUM:
-		if (val > VIRTIO_MMIO_QUEUE_SIZE_LIMIT)
-			inval(dev, VMMIO_INVAL_VALUE, off, 4, true);
-		else
-			vq->size = (uint16_t)val;	/* checked at QueueReady */
+		/* Whatever the driver wrote, so that a bad size is refused at
+		 * QueueReady like every other bad value, never half-applied. */
+		vq->size = val;
 		return;
 	case VIRTIO_MMIO_QUEUE_DESC_LOW:
 	case VIRTIO_MMIO_QUEUE_DESC_HIGH:

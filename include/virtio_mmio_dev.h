@@ -64,6 +64,8 @@ enum vmmio_inval {
 	VMMIO_INVAL_VALUE,		/* value out of range (QueueReady 2, ...) */
 	VMMIO_INVAL_QUEUE_SEL,		/* queue register while QueueSel has no queue */
 	VMMIO_INVAL_QUEUE_CFG,		/* QueueReady=1 refused (size/align/range) */
+	VMMIO_INVAL_QUEUE_OVERLAP,	/* QueueReady=1 refused: ring areas overlap
+					 * each other or another ready queue's */
 	VMMIO_INVAL_CONFIG_RANGE,	/* config access past the device's config */
 	VMMIO_INVAL_CONFIG_RO,		/* config write the device refused */
 	VMMIO_INVAL_NR
