@@ -130,6 +130,7 @@ struct kvm_vm *vm_create(const struct vm_options *opts)
 		    "guest RAM must be 16 MiB..3 GiB in 2 MiB steps, not 0x%llx", (unsigned long long)ram);
 	vm->kvm_fd = kvm_open_or_skip();
 	vm->stats_fd = -1;
+	vm->unclaimed_policy = opts ? opts->unclaimed : UNCLAIMED_STRICT;
 	vm->fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
 	TEST_ASSERT(vm->fd >= 0, "KVM_CREATE_VM");
 

@@ -26,6 +26,7 @@
 #include "bus.h"
 #include "guest_mem.h"
 #include "test_util.h"
+#include "unclaimed.h"
 
 #define KVM_MAX_VCPUS_HERE	8
 #define BUS_MAX_RANGES		32
@@ -51,6 +52,8 @@ struct kvm_vm {
 	struct bus_range pio[BUS_MAX_RANGES];
 	int nr_pio;
 	int stats_fd;
+	enum unclaimed_policy unclaimed_policy;	/* see include/unclaimed.h */
+	struct vm_guest_errors guest_errors;
 };
 
 /* Why KVM_RUN came back to the caller of vcpu_run(). */
@@ -104,6 +107,7 @@ void require_cap(int cap, const char *name);	/* skip (exit 4) when absent */
 struct vm_options {
 	uint64_t ram_bytes;		/* 0: GUEST_RAM_DEFAULT_BYTES */
 	bool no_irqchip;		/* default: in-kernel PIC+IOAPIC+LAPIC */
+	enum unclaimed_policy unclaimed;	/* default STRICT (include/unclaimed.h) */
 };
 struct kvm_vm *vm_create(const struct vm_options *opts);	/* opts may be NULL */
 /* VM with one vCPU that will enter guest_code at CPL0. */
@@ -131,8 +135,9 @@ uint64_t vm_alloc(struct kvm_vm *vm, uint64_t bytes, uint64_t align);
 
 /* ---- running ------------------------------------------------------------- */
 /* Runs until a ucall or an exit the bus does not handle. MMIO/PIO exits to
- * registered ranges are served here; an unclaimed access, an internal error,
- * a shutdown or a failed guest assertion fail the test with details. */
+ * registered ranges are served here; an unclaimed access follows the VM's
+ * policy (include/unclaimed.h); an internal error, a shutdown or a failed
+ * guest assertion fail the test with details. */
 enum vcpu_stop vcpu_run(struct kvm_vcpu *vcpu);
 /* vcpu_run() that also fails the test on anything but a ucall. Returns the
  * ucall type (UCALL_SYNC, UCALL_PRINTF, UCALL_DONE). PRINTF is echoed. */
