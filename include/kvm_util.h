@@ -24,6 +24,7 @@
 
 #include "abi.h"
 #include "bus.h"
+#include "guard_mem.h"
 #include "guest_mem.h"
 #include "test_util.h"
 #include "unclaimed.h"
@@ -41,6 +42,7 @@ struct kvm_vm {
 	int kvm_fd;
 	int fd;
 	struct guest_mem mem;		/* RAM at GPA 0 */
+	struct guard_mem ram_map;	/* its host mapping, guard pages around it */
 	uint64_t alloc_next_gpa;	/* bump allocator above the ELF image */
 	uint64_t pml4_gpa;
 	uint64_t gdt_gpa, idt_gpa;

@@ -14,9 +14,14 @@
  *     65536 was dropped and size 16 went ready);
  * and afterwards the device still serves a write and a read of a sector.
  * At CPL0 and CPL3, with trapped notifications and with ioeventfd.
+ * Also: a VM's guest RAM has guard pages right below and above its host
+ * mapping (a forked child touching either dies of SIGSEGV).
  */
 #include <inttypes.h>
+#include <signal.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/wait.h>
 
 #include <linux/virtio_blk.h>
 
@@ -184,12 +189,43 @@ static void run(unsigned int cpl, enum virtio_notify_mode notify)
 	kvm_vm_free(vm);
 }
 
+static bool touch_faults(volatile uint8_t *p)
+{
+	int status;
+	pid_t pid;
+
+	fflush(stdout);
+	pid = fork();
+	TEST_ASSERT(pid >= 0, "fork");
+	if (pid == 0) {
+		signal(SIGSEGV, SIG_DFL);	/* not ASan's report-and-exit */
+		(void)*p;
+		_exit(0);
+	}
+	TEST_ASSERT(waitpid(pid, &status, 0) == pid, "waitpid");
+	return WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV;
+}
+
+static void test_ram_guards(void)
+{
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm = vm_create_with_vcpu(&vcpu, guest_main);
+	uint8_t *hva = vm->mem.hva;
+
+	ktap_result(touch_faults(hva - 1) && touch_faults(hva + vm->mem.size_bytes) &&
+		    !touch_faults(hva + vm->mem.size_bytes - 1),
+		    "guest RAM (%llu MiB): the byte below and the byte above its host mapping fault",
+		    (unsigned long long)(vm->mem.size_bytes >> 20));
+	kvm_vm_free(vm);
+}
+
 int main(void)
 {
 	kvm_open_or_skip();
 	REQUIRE_CAP(KVM_CAP_IRQCHIP);
 	REQUIRE_CAP(KVM_CAP_IOEVENTFD);
-	ktap_plan(12);
+	ktap_plan(13);
+	test_ram_guards();
 	for (unsigned int cpl = 0; cpl <= 3; cpl += 3) {
 		run(cpl, NOTIFY_TRAPPED);
 		run(cpl, NOTIFY_IOEVENTFD);
