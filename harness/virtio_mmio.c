@@ -559,7 +559,8 @@ void virtio_mmio__access(void *opaque, uint64_t offset, uint8_t *data,
 {
 	struct virtio_mmio_dev *dev = opaque;
 	uint32_t off = (uint32_t)offset, v;
-	uint32_t *reset_req = reset_request(dev, off, data, len, is_write);
+	uint32_t *reset_req = offset < VIRTIO_MMIO_WINDOW_BYTES ?
+			      reset_request(dev, off, data, len, is_write) : NULL;
 
 	/* Reads that fail return zeroes, whatever path they take. */
 	if (!is_write)
