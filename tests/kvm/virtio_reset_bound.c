@@ -6,7 +6,10 @@
  * writes Status = 0, then checks it reads back 0. With ioeventfd the guest
  * first waits until the iothread has completed a chain, so the reset
  * arrives while it works through the ring; trapped, the kick was processed
- * before the reset (the baseline). At CPL0 and CPL3.
+ * before the reset (the baseline). With a feeder, a host thread keeps
+ * re-publishing every completed request and notifying (as a second driver
+ * thread and iothread would) and the guest resets once a second ring's
+ * worth has completed. At CPL0 and CPL3.
  *
  * Asserted (counts): every reset completes and reads back 0, and the device
  * completed at most one chain per reset while a reset waited. Printed, not
@@ -15,6 +18,8 @@
  * tests/unit/test_reset_bound for the host-only figures.
  */
 #include <inttypes.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 
 #include <linux/virtio_blk.h>
@@ -34,14 +39,19 @@
 #define A_REQ		0x6000		/* QS requests */
 #define AREA_BYTES	(A_REQ + QS * 0x80)
 
+#define R_AVAIL		(A_RING + 4096)		/* vring layout, align 4096 */
+#define R_USED		(A_RING + 2 * 4096)
+
+enum mode { M_PLAIN, M_MID_BATCH, M_FEEDER };
+
 uint64_t reset_ticks[ROUNDS];
 uint64_t reset_submitted[ROUNDS];
 
-GUEST_CODE static void guest_main(uint64_t area, uint64_t wait_first)
+GUEST_CODE static void guest_main(uint64_t area, uint64_t mode)
 {
 	/* vring layout with align 4096: desc | avail, then used on the next
 	 * page but one (256 * 16 = 4096 bytes of descriptors). */
-	volatile uint16_t *used_idx = (void *)(area + A_RING + 2 * 4096 + 2);
+	volatile uint16_t *used_idx = (void *)(area + R_USED + 2);
 	struct virtio_blk_drv *b = (void *)(area + A_DRV);
 	struct virtio_blk_req *reqs = (void *)(area + A_REQ);
 	void *data = (void *)(area + A_DATA);
@@ -56,8 +66,13 @@ GUEST_CODE static void guest_main(uint64_t area, uint64_t wait_first)
 		while (n < QS && !virtio_blk_submit(b, &reqs[n], VIRTIO_BLK_T_OUT, n % 8, data, 512))
 			n++;
 		virtio_blk_kick(b);
-		/* ioeventfd: reset once the iothread is into the batch. */
-		for (uint64_t spins = 0; wait_first && !*used_idx && spins < (1ULL << 24); spins++)
+		/* Reset once the iothread is into the batch, or (feeder) once a
+		 * second ring's worth has gone round. */
+		if (mode == M_FEEDER)
+			GUEST_SYNC(1, r);
+		for (uint64_t spins = 0; mode == M_MID_BATCH && !*used_idx && spins < (1ULL << 24); spins++)
+			cpu_relax();
+		for (uint64_t spins = 0; mode == M_FEEDER && *used_idx < 2 * QS && spins < (1ULL << 26); spins++)
 			cpu_relax();
 		t0 = rdtsc_fenced();
 		mmio_write32(VIRTIO_MMIO_BASE + VIRTIO_MMIO_STATUS, 0);
@@ -66,7 +81,39 @@ GUEST_CODE static void guest_main(uint64_t area, uint64_t wait_first)
 		GUEST_ASSERT_EQ(st, 0);
 		reset_ticks[r] = t1 - t0;
 		reset_submitted[r] = n;
+		if (mode == M_FEEDER)
+			GUEST_SYNC(2, r);	/* the host stops feeding before we re-init */
 	}
+}
+
+/* A second driver thread, host side: re-publishes every completed request
+ * and notifies, so the ring never runs dry while the guest resets. */
+struct feeder {
+	struct kvm_vm *vm;
+	struct virtio_mmio_dev *dev;
+	uint64_t area;
+	pthread_t t;
+	int stop;
+	uint64_t republished;
+};
+
+static void *feeder_main(void *arg)
+{
+	struct feeder *f = arg;
+	struct vring_avail *avail = addr_gpa2hva(f->vm, f->area + R_AVAIL);
+	struct vring_used *used = addr_gpa2hva(f->vm, f->area + R_USED);
+	uint16_t last_used = 0, avail_idx = __atomic_load_n(&avail->idx, __ATOMIC_ACQUIRE);
+
+	while (!__atomic_load_n(&f->stop, __ATOMIC_ACQUIRE)) {
+		uint16_t u = __atomic_load_n(&used->idx, __ATOMIC_ACQUIRE);
+
+		for (; last_used != u; last_used++, avail_idx++, f->republished++)
+			avail->ring[avail_idx % QS] = (uint16_t)used->ring[last_used % QS].id;
+		__atomic_store_n(&avail->idx, avail_idx, __ATOMIC_RELEASE);
+		virtio_mmio__notify(f->dev, 0);
+		sched_yield();
+	}
+	return NULL;
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -76,8 +123,12 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static void run(unsigned int cpl, enum virtio_notify_mode notify)
+static void run(unsigned int cpl, enum virtio_notify_mode notify, bool feed)
 {
+	enum mode mode = feed ? M_FEEDER : notify == NOTIFY_TRAPPED ? M_PLAIN : M_MID_BATCH;
+	struct feeder fd = { 0 };
+	char name[64];
+	uint64_t area;
 	struct virtio_kvm_cfg kc = { .notify = notify, .irq = IRQ_METHOD_LINE, .iothread_cpu = -1 };
 	struct virtio_blk_cfg bc = {
 		.backend = VIRTIO_BLK_BACKEND_RAM, .capacity_sectors = 16, .num_queues = 1,
@@ -100,9 +151,24 @@ static void run(unsigned int cpl, enum virtio_notify_mode notify)
 	r = virtio_blk__create(&bc, &blk);
 	TEST_ASSERT(!r, "virtio_blk__create: %d", r);
 	virtio_kvm_start(vk, virtio_blk__mmio(blk), 1);
-	vcpu_set_entry(vcpu, guest_main, cpl, 2, vm_alloc(vm, AREA_BYTES, 4096),
-		       (uint64_t)(notify != NOTIFY_TRAPPED));
+	area = vm_alloc(vm, AREA_BYTES, 4096);
+	vcpu_set_entry(vcpu, guest_main, cpl, 2, area, (uint64_t)mode);
 	vcpu_set_watchdog_ms(vcpu, 60000);
+	snprintf(name, sizeof(name), "CPL%u %s%s", cpl, virtio_notify_mode_name(notify),
+		 feed ? " + feeder thread" : "");
+	if (feed) {
+		struct ucall uc;
+
+		fd = (struct feeder){ .vm = vm, .dev = virtio_blk__mmio(blk), .area = area };
+		for (int i = 0; i < ROUNDS; i++) {
+			TEST_ASSERT(vcpu_run_ucall(vcpu, &uc) == UCALL_SYNC && uc.args[0] == 1, "SYNC 1");
+			fd.stop = 0;
+			TEST_ASSERT(!pthread_create(&fd.t, NULL, feeder_main, &fd), "pthread_create");
+			TEST_ASSERT(vcpu_run_ucall(vcpu, &uc) == UCALL_SYNC && uc.args[0] == 2, "SYNC 2");
+			__atomic_store_n(&fd.stop, 1, __ATOMIC_RELEASE);
+			pthread_join(fd.t, NULL);
+		}
+	}
 	vcpu_run_to_done(vcpu);
 	khz = vcpu_tsc_khz(vcpu);
 	virtio_mmio__get_stats(virtio_blk__mmio(blk), &st);
@@ -112,17 +178,18 @@ static void run(unsigned int cpl, enum virtio_notify_mode notify)
 		submitted += guest_hva(vm, &reset_submitted[0])[i];
 	}
 	qsort(ticks, ROUNDS, sizeof(ticks[0]), cmp_u64);
-	ktap_diag("CPL%u %s: %d resets, each behind %" PRIu64 " requests on average: %" PRIu64
-		  " chains completed in all, processing stopped %" PRIu64 " times for a reset, %" PRIu64
-		  " chains completed while one waited", cpl, virtio_notify_mode_name(notify), ROUNDS,
-		  submitted / ROUNDS, qs.chains_completed, st.reset_preemptions, st.chains_during_reset);
-	ktap_diag("CPL%u %s: Status=0 write latency, guest TSC (emulated time under QEMU TCG; "
-		  "printed, not asserted): p50 %.1f us, p99 %.1f us, max %.1f us", cpl,
-		  virtio_notify_mode_name(notify), ticks[ROUNDS / 2] / khz * 1e3,
-		  ticks[ROUNDS - 1 - ROUNDS / 100] / khz * 1e3, ticks[ROUNDS - 1] / khz * 1e3);
+	ktap_diag("%s: %d resets, each behind %" PRIu64 " requests (%" PRIu64 " re-published by the "
+		  "feeder): %" PRIu64 " chains completed in all, processing stopped %" PRIu64 " times for "
+		  "a reset, %" PRIu64 " chains completed while one waited", name, ROUNDS,
+		  submitted / ROUNDS, fd.republished, qs.chains_completed, st.reset_preemptions,
+		  st.chains_during_reset);
+	ktap_diag("%s: Status=0 write latency, guest TSC (emulated time under QEMU TCG; "
+		  "printed, not asserted): p50 %.1f us, p99 %.1f us, max %.1f us", name,
+		  ticks[ROUNDS / 2] / khz * 1e3, ticks[ROUNDS - 1 - ROUNDS / 100] / khz * 1e3,
+		  ticks[ROUNDS - 1] / khz * 1e3);
 	ktap_result(st.chains_during_reset <= ROUNDS && submitted == (uint64_t)ROUNDS * QS,
-		    "CPL%u %s: %d resets behind a full ring each complete, at most one chain "
-		    "completed per reset while it waited", cpl, virtio_notify_mode_name(notify), ROUNDS);
+		    "%s: %d resets behind a full ring each complete, at most one chain "
+		    "completed per reset while it waited", name, ROUNDS);
 	virtio_kvm_destroy(vk);
 	virtio_blk__destroy(blk);
 	kvm_vm_free(vm);
@@ -133,10 +200,12 @@ int main(void)
 	kvm_open_or_skip();
 	REQUIRE_CAP(KVM_CAP_IRQCHIP);
 	REQUIRE_CAP(KVM_CAP_IOEVENTFD);
-	ktap_plan(4);
+	ktap_plan(8);
 	for (unsigned int cpl = 0; cpl <= 3; cpl += 3) {
-		run(cpl, NOTIFY_TRAPPED);
-		run(cpl, NOTIFY_IOEVENTFD);
+		run(cpl, NOTIFY_TRAPPED, false);
+		run(cpl, NOTIFY_IOEVENTFD, false);
+		run(cpl, NOTIFY_TRAPPED, true);
+		run(cpl, NOTIFY_IOEVENTFD, true);
 	}
 	return ktap_exit_code();
 }
