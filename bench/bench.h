@@ -102,6 +102,8 @@ struct kvm_vm *bench_vm_create(struct bench_ctx *c, struct kvm_vcpu **vcpu, uint
  * also printed and makes mmiobench exit non-zero. */
 void bench_crosscheck(struct bench_ctx *c, bool ok, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* bench/unclaimed_note.c: a note if any guest made unclaimed accesses. */
+void bench_note_unclaimed(struct bench_ctx *c);
 /* Thread CPU time of the caller, ns. */
 uint64_t bench_thread_cpu_ns(void);
 void bench_write_meta(struct bench_ctx *c, bool final);

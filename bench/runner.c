@@ -222,7 +222,8 @@ void bench_pin_vcpu_thread(struct bench_ctx *c)
 
 struct kvm_vm *bench_vm_create(struct bench_ctx *c, struct kvm_vcpu **vcpu, uint64_t ram_bytes)
 {
-	struct vm_options vo = { .ram_bytes = ram_bytes };
+	/* A guest error must not end the run: warn, count, and note it. */
+	struct vm_options vo = { .ram_bytes = ram_bytes, .unclaimed = UNCLAIMED_WARN };
 	struct kvm_vm *vm = vm_create(&vo);
 
 	*vcpu = vm_vcpu_add(vm, NULL);
@@ -441,6 +442,7 @@ int bench_end(struct bench_ctx *c)
 	if (interrupted && !c->cut_short[0])
 		snprintf(c->cut_short, sizeof(c->cut_short), "interrupted by a signal (Ctrl-C) during %s",
 			 c->cur_scenario ? c->cur_scenario : "set-up");
+	bench_note_unclaimed(c);
 	bench_write_meta(c, true);
 	snprintf(dir, sizeof(dir), "%s", results_run_dir(c->run));
 	results_table_destroy(c->samples);

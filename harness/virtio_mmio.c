@@ -36,6 +36,10 @@ struct virtio_mmio_dev {
 	uint32_t dev_features_sel, drv_features_sel, queue_sel, shm_sel;
 	uint32_t config_generation;
 	struct virtio_mmio_stats stats;
+	/* Resets announced before taking the lock (atomics, see reset_request):
+	 * ring processing stops at the next chain while one is pending. */
+	uint32_t reset_pending;
+	uint32_t queue_reset_pending[VIRTIO_MMIO_MAX_QUEUES];
 	uint8_t config[VIRTIO_MMIO_CONFIG_MAX_BYTES];
 	struct virtq vqs[];
 };
@@ -55,6 +59,7 @@ static const char *const inval_names[VMMIO_INVAL_NR] = {
 	[VMMIO_INVAL_VALUE] = "value out of range",
 	[VMMIO_INVAL_QUEUE_SEL] = "queue register with no queue selected",
 	[VMMIO_INVAL_QUEUE_CFG] = "QueueReady=1 with invalid queue configuration",
+	[VMMIO_INVAL_QUEUE_OVERLAP] = "QueueReady=1 with overlapping ring areas",
 	[VMMIO_INVAL_CONFIG_RANGE] = "config access out of range",
 	[VMMIO_INVAL_CONFIG_RO] = "config write refused",
 };
@@ -121,15 +126,30 @@ static void needs_reset(struct virtio_mmio_dev *dev)
 
 /* ---- queue processing: the one path for trapped and ioeventfd kicks ---- */
 
+/* A reset of the device or of queue q waits for the lock we hold. */
+static bool reset_waiting(struct virtio_mmio_dev *dev, uint16_t q)
+{
+	return __atomic_load_n(&dev->reset_pending, __ATOMIC_SEQ_CST) ||
+	       __atomic_load_n(&dev->queue_reset_pending[q], __ATOMIC_SEQ_CST);
+}
+
+/*
+ * Pops and completes chains until the ring is empty. The lock is held all
+ * along, so a waiting reset (Status = 0, QueueReset) is honoured at the next
+ * chain: processing stops, leaving the rest to the reset, and the resetting
+ * vCPU waits for at most the chain in flight, however fast another thread
+ * refills the ring.
+ */
 static void process_queue(struct virtio_mmio_dev *dev, uint16_t q)
 {
 	struct virtq *vq = &dev->vqs[q];
 	struct virtq_chain c;
+	bool stopped = false;
 	int r;
 
 	do {
 		virtq_disable_kicks(vq);
-		while ((r = virtq_pop(vq, &c)) > 0) {
+		while (!(stopped = reset_waiting(dev, q)) && (r = virtq_pop(vq, &c)) > 0) {
 			uint32_t written = 0;
 
 			if (dev->cfg.ops->handle_chain(dev->cfg.ops_ctx, q, &c, &written) < 0) {
@@ -140,8 +160,16 @@ static void process_queue(struct virtio_mmio_dev *dev, uint16_t q)
 			if (written > c.in_bytes)
 				written = (uint32_t)c.in_bytes;
 			virtq_push(vq, c.head, written);
+			if (reset_waiting(dev, q))
+				dev->stats.chains_during_reset++;
 		}
-	} while (!vq->broken && virtq_enable_kicks(vq));
+	} while (!stopped && !vq->broken && virtq_enable_kicks(vq));
+	if (stopped) {
+		dev->stats.reset_preemptions++;
+		/* Kicks back on, in case the reset turns out not to concern
+		 * this queue (a guest racing its own QueueSel). */
+		virtq_enable_kicks(vq);
+	}
 
 	if (virtq_should_notify(vq))
 		irq_event(dev, VIRTIO_MMIO_INT_VRING);
@@ -262,6 +290,24 @@ static bool queue_cfg_allowed(struct virtio_mmio_dev *dev, struct virtq *vq)
 	return (dev->status & (S_FEAT_OK | S_FAILED)) == S_FEAT_OK && !vq->ready;
 }
 
+/* QueueReady = 1. A refused queue keeps reading 0 and is counted by why. */
+static void queue_enable(struct virtio_mmio_dev *dev, struct virtq *vq)
+{
+	int r = virtq_enable(vq, dev->cfg.mem,
+			     dev->negotiated & (1ull << VIRTIO_RING_F_EVENT_IDX),
+			     dev->negotiated & (1ull << VIRTIO_RING_F_INDIRECT_DESC));
+
+	for (uint32_t i = 0; !r && i < dev->cfg.num_queues; i++) {
+		if (&dev->vqs[i] != vq && virtq_rings_overlap(vq, &dev->vqs[i])) {
+			vq->ready = false;
+			r = -EEXIST;
+		}
+	}
+	if (r)
+		inval(dev, r == -EEXIST ? VMMIO_INVAL_QUEUE_OVERLAP : VMMIO_INVAL_QUEUE_CFG,
+		      VIRTIO_MMIO_QUEUE_READY, 4, true);
+}
+
 static void queue_write(struct virtio_mmio_dev *dev, uint32_t off, uint32_t val)
 {
 	struct virtq *vq = sel_queue(dev);
@@ -278,12 +324,8 @@ static void queue_write(struct virtio_mmio_dev *dev, uint32_t off, uint32_t val)
 			vq->ready = false;	/* stop using it; indices kept */
 		} else if ((dev->status & (S_FEAT_OK | S_FAILED)) != S_FEAT_OK) {
 			inval(dev, VMMIO_INVAL_STATE, off, 4, true);
-		} else if (!vq->ready &&
-			   virtq_enable(vq, dev->cfg.mem,
-					dev->negotiated & (1ull << VIRTIO_RING_F_EVENT_IDX),
-					dev->negotiated & (1ull << VIRTIO_RING_F_INDIRECT_DESC)) < 0) {
-			/* Refused: QueueReady keeps reading 0. */
-			inval(dev, VMMIO_INVAL_QUEUE_CFG, off, 4, true);
+		} else if (!vq->ready) {
+			queue_enable(dev, vq);
 		}
 		return;
 	}
@@ -305,10 +347,9 @@ static void queue_write(struct virtio_mmio_dev *dev, uint32_t off, uint32_t val)
 	}
 	switch (off) {
 	case VIRTIO_MMIO_QUEUE_NUM:
-		if (val > VIRTIO_MMIO_QUEUE_SIZE_LIMIT)
-			inval(dev, VMMIO_INVAL_VALUE, off, 4, true);
-		else
-			vq->size = (uint16_t)val;	/* checked at QueueReady */
+		/* Whatever the driver wrote, so that a bad size is refused at
+		 * QueueReady like every other bad value, never half-applied. */
+		vq->size = val;
 		return;
 	case VIRTIO_MMIO_QUEUE_DESC_LOW:
 	case VIRTIO_MMIO_QUEUE_DESC_HIGH:
@@ -489,15 +530,44 @@ static void config_access(struct virtio_mmio_dev *dev, uint32_t off, uint8_t *da
 	}
 }
 
+/*
+ * The counter a reset write announces itself in before it takes the lock,
+ * or NULL. QueueReset names its queue by QueueSel, read here without the
+ * lock: only a guest racing its own QueueSel can make the hint wrong, and
+ * then a queue merely stops early with kicks re-enabled.
+ */
+static uint32_t *reset_request(struct virtio_mmio_dev *dev, uint32_t off, const uint8_t *data,
+			       uint32_t len, bool is_write)
+{
+	uint32_t v, sel;
+
+	if (!is_write || len != 4)
+		return NULL;
+	memcpy(&v, data, 4);
+	v = le32toh(v);
+	if (off == VIRTIO_MMIO_STATUS && !(v & ~S_NEEDS_RESET))
+		return &dev->reset_pending;
+	if (off != VIRTIO_MMIO_QUEUE_RESET || v != 1 ||
+	    !(__atomic_load_n(&dev->negotiated, __ATOMIC_RELAXED) & (1ull << VIRTIO_F_RING_RESET)))
+		return NULL;
+	sel = __atomic_load_n(&dev->queue_sel, __ATOMIC_RELAXED);
+	return sel < dev->cfg.num_queues ? &dev->queue_reset_pending[sel] : NULL;
+}
+
 void virtio_mmio__access(void *opaque, uint64_t offset, uint8_t *data,
 			uint32_t len, bool is_write)
 {
 	struct virtio_mmio_dev *dev = opaque;
 	uint32_t off = (uint32_t)offset, v;
+	uint32_t *reset_req = offset < VIRTIO_MMIO_WINDOW_BYTES ?
+			      reset_request(dev, off, data, len, is_write) : NULL;
 
 	/* Reads that fail return zeroes, whatever path they take. */
 	if (!is_write)
 		memset(data, 0, len);
+	if (reset_req) {
+		__atomic_add_fetch(reset_req, 1, __ATOMIC_SEQ_CST);
+	}
 	pthread_mutex_lock(&dev->lock);
 	if (offset >= VIRTIO_MMIO_WINDOW_BYTES) {
 		inval(dev, VMMIO_INVAL_CONFIG_RANGE, offset, len, is_write);
@@ -514,6 +584,10 @@ void virtio_mmio__access(void *opaque, uint64_t offset, uint8_t *data,
 		v = htole32(reg_read(dev, off));
 		memcpy(data, &v, 4);
 	}
+	/* Withdrawn under the lock: whoever takes it next sees the reset done
+	 * and nothing pending, so no later kick is cut short for it. */
+	if (reset_req)
+		__atomic_sub_fetch(reset_req, 1, __ATOMIC_SEQ_CST);
 	pthread_mutex_unlock(&dev->lock);
 }
 
@@ -559,6 +633,16 @@ void virtio_mmio__destroy(struct virtio_mmio_dev *dev)
 		virtq_free(&dev->vqs[i]);
 	pthread_mutex_destroy(&dev->lock);
 	free(dev);
+}
+
+bool virtio_mmio__reset_pending(struct virtio_mmio_dev *dev)
+{
+	if (__atomic_load_n(&dev->reset_pending, __ATOMIC_SEQ_CST))
+		return true;
+	for (uint32_t q = 0; q < dev->cfg.num_queues; q++)
+		if (__atomic_load_n(&dev->queue_reset_pending[q], __ATOMIC_SEQ_CST))
+			return true;
+	return false;
 }
 
 bool virtio_mmio__irq_pending(struct virtio_mmio_dev *dev)

@@ -93,10 +93,47 @@ uint64_t virtq_used_bytes(uint16_t size)
 	return 6ull + 8ull * size;	/* flags, idx, ring[size], avail_event */
 }
 
+/* The bytes the device really touches: used_event and avail_event exist
+ * only with EVENT_IDX, and a compact driver may put the next area there. */
+struct area {
+	uint64_t gpa, bytes;
+};
+
+static void ring_areas(const struct virtq *vq, uint32_t n, bool event_idx, struct area out[3])
+{
+	uint64_t ev = event_idx ? 2 : 0;
+
+	out[0] = (struct area){ vq->desc_gpa, 16ull * n };
+	out[1] = (struct area){ vq->avail_gpa, 4 + 2ull * n + ev };
+	out[2] = (struct area){ vq->used_gpa, 4 + 8ull * n + ev };
+}
+
+/* Areas already lie inside guest RAM: no sum wraps. */
+static bool areas_overlap(const struct area *x, const struct area *y)
+{
+	return x->gpa < y->gpa + y->bytes && y->gpa < x->gpa + x->bytes;
+}
+
+bool virtq_rings_overlap(const struct virtq *a, const struct virtq *b)
+{
+	struct area x[3], y[3];
+
+	if (!a->ready || !b->ready)
+		return false;
+	ring_areas(a, a->size, a->event_idx, x);
+	ring_areas(b, b->size, b->event_idx, y);
+	for (int i = 0; i < 3; i++)
+		for (int j = 0; j < 3; j++)
+			if (areas_overlap(&x[i], &y[j]))
+				return true;
+	return false;
+}
+
 int virtq_enable(struct virtq *vq, const struct guest_mem *mem,
 		 bool event_idx, bool indirect)
 {
-	uint16_t n = vq->size;
+	uint32_t n = vq->size;
+	struct area ar[3];
 	void *d, *a, *u;
 
 	if (n == 0 || n > vq->size_max || (n & (n - 1)))
@@ -110,6 +147,10 @@ int virtq_enable(struct virtq *vq, const struct guest_mem *mem,
 	u = gmem_ptr(mem, vq->used_gpa, virtq_used_bytes(n));
 	if (!d || !a || !u)
 		return -EINVAL;
+	ring_areas(vq, n, event_idx, ar);
+	if (areas_overlap(&ar[0], &ar[1]) || areas_overlap(&ar[0], &ar[2]) ||
+	    areas_overlap(&ar[1], &ar[2]))
+		return -EEXIST;
 	if (vq->bufs_cap < n) {
 		struct virtq_buf *b = realloc(vq->bufs, n * sizeof(*b));
 

@@ -106,11 +106,14 @@ struct kvm_vm *vm_create(const struct vm_options *opts)
 		    "guest RAM must be 16 MiB..3 GiB in 2 MiB steps, not 0x%llx", (unsigned long long)ram);
 	vm->kvm_fd = kvm_open_or_skip();
 	vm->stats_fd = -1;
+	vm->unclaimed_policy = opts ? opts->unclaimed : UNCLAIMED_STRICT;
 	vm->fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
 	TEST_ASSERT(vm->fd >= 0, "KVM_CREATE_VM");
 
-	hva = mmap(NULL, ram, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	TEST_ASSERT(hva != MAP_FAILED, "mmap %llu bytes of guest RAM", (unsigned long long)ram);
+	/* Guards below and above: a stray device access faults at once. */
+	errno = -guard_mem_map(&vm->ram_map, ram, GUEST_LARGE_PAGE_SIZE);
+	TEST_ASSERT(!errno, "mmap %llu bytes of guest RAM", (unsigned long long)ram);
+	hva = vm->ram_map.hva;
 	vm->mem.hva = hva;
 	vm->mem.size_bytes = ram;
 	region = (struct kvm_userspace_memory_region){
@@ -222,6 +225,6 @@ void kvm_vm_free(struct kvm_vm *vm)
 	if (vm->stats_fd >= 0)
 		close(vm->stats_fd);
 	close(vm->fd);
-	munmap(vm->mem.hva, vm->mem.size_bytes);
+	guard_mem_unmap(&vm->ram_map);
 	free(vm);
 }

@@ -24,9 +24,11 @@
 
 #include "abi.h"
 #include "bus.h"
+#include "guard_mem.h"
 #include "guest_mem.h"
 #include "kvm_util_arch.h"
 #include "test_util.h"
+#include "unclaimed.h"
 
 #define KVM_MAX_VCPUS_HERE	8
 
@@ -43,6 +45,7 @@ struct kvm_vm {
 	int kvm_fd;
 	int fd;
 	struct guest_mem mem;		/* RAM at GPA 0 */
+	struct guard_mem ram_map;	/* its host mapping, guard pages around it */
 	uint64_t alloc_next_gpa;	/* bump allocator above the ELF image */
 	bool has_irqchip;
 	struct kvm_vcpu *vcpus[KVM_MAX_VCPUS_HERE];
@@ -54,6 +57,8 @@ struct kvm_vm {
 	int stats_fd;
 	struct kvm_vm_arch arch;
 	struct kvm_stats *stats;	/* its descriptors, read on first use */
+	enum unclaimed_policy unclaimed_policy;	/* see include/unclaimed.h */
+	struct vm_guest_errors guest_errors;
 };
 
 /* Why KVM_RUN came back to the caller of vcpu_run(). */
@@ -105,6 +110,7 @@ void require_cap(int cap, const char *name);	/* skip (exit 4) when absent */
 struct vm_options {
 	uint64_t ram_bytes;		/* 0: GUEST_RAM_DEFAULT_BYTES */
 	bool no_irqchip;		/* default: in-kernel PIC+IOAPIC+LAPIC */
+	enum unclaimed_policy unclaimed;	/* default STRICT (include/unclaimed.h) */
 };
 struct kvm_vm *vm_create(const struct vm_options *opts);	/* opts may be NULL */
 /* VM with one vCPU that will enter guest_code at CPL0. */
@@ -136,8 +142,9 @@ uint64_t vm_alloc(struct kvm_vm *vm, uint64_t bytes, uint64_t align);
 
 /* ---- running ------------------------------------------------------------- */
 /* Runs until a ucall or an exit the bus does not handle. MMIO/PIO exits to
- * registered ranges are served here; an unclaimed access, an internal error,
- * a shutdown or a failed guest assertion fail the test with details. */
+ * registered ranges are served here; an unclaimed access follows the VM's
+ * policy (include/unclaimed.h); an internal error, a shutdown or a failed
+ * guest assertion fail the test with details. */
 enum vcpu_stop vcpu_run(struct kvm_vcpu *vcpu);
 /* vcpu_run() that also fails the test on anything but a ucall. Returns the
  * ucall type (UCALL_SYNC, UCALL_PRINTF, UCALL_DONE). PRINTF is echoed. */

@@ -9,7 +9,10 @@
  * doing register accesses and one or more iothreads calling
  * virtio_mmio__notify() may run concurrently. Device ops and irq ops are
  * called with that mutex held: they must not call back into the transport
- * (except the *_locked helpers below) and must not block for long.
+ * (except the *_locked helpers below) and must not block for long. A reset
+ * (Status = 0, QueueReset) announces itself before it waits for the mutex
+ * and ring processing stops at the next chain, so it waits for at most one
+ * chain, however busy the queue.
  *
  * A misbehaving guest never makes an entry point fail or crash: invalid
  * accesses are counted per kind (struct virtio_mmio_stats) and logged once
@@ -64,6 +67,8 @@ enum vmmio_inval {
 	VMMIO_INVAL_VALUE,		/* value out of range (QueueReady 2, ...) */
 	VMMIO_INVAL_QUEUE_SEL,		/* queue register while QueueSel has no queue */
 	VMMIO_INVAL_QUEUE_CFG,		/* QueueReady=1 refused (size/align/range) */
+	VMMIO_INVAL_QUEUE_OVERLAP,	/* QueueReady=1 refused: ring areas overlap
+					 * each other or another ready queue's */
 	VMMIO_INVAL_CONFIG_RANGE,	/* config access past the device's config */
 	VMMIO_INVAL_CONFIG_RO,		/* config write the device refused */
 	VMMIO_INVAL_NR
@@ -81,6 +86,11 @@ struct virtio_mmio_stats {
 	uint64_t irqs_lowered;		/* lower() calls */
 	uint64_t config_irqs;		/* config-change events */
 	uint64_t needs_reset;		/* DEVICE_NEEDS_RESET raised */
+	/* Reset latency bound: ring processing stopped because a reset
+	 * (Status = 0 or QueueReset) was waiting for the device, and chains
+	 * completed while one was waiting (at most one per stop). */
+	uint64_t reset_preemptions;
+	uint64_t chains_during_reset;
 };
 
 /* Interrupt delivery, implemented by the KVM side. raise(): a NEW event set
@@ -143,6 +153,10 @@ void virtio_mmio__access(void *opaque, uint64_t offset, uint8_t *data,
  * interrupt if due. Same effect from the trapped write and an iothread.
  */
 void virtio_mmio__notify(struct virtio_mmio_dev *dev, uint32_t notify_value);
+
+/* Whether a reset is waiting for the device mutex. Lock-free: device ops
+ * may call it (tests use it to hold a chain until a reset is waiting). */
+bool virtio_mmio__reset_pending(struct virtio_mmio_dev *dev);
 
 /* InterruptStatus != 0: for a resample (level) handler to re-raise. */
 bool virtio_mmio__irq_pending(struct virtio_mmio_dev *dev);

@@ -65,7 +65,8 @@ struct virtq_stats {
 struct virtq {
 	/* Driver-visible configuration (transport registers). */
 	uint16_t size_max;		/* 0 = queue absent */
-	uint16_t size;			/* QueueSize; 0 after reset */
+	uint32_t size;			/* QueueSize as written (any value; 0 after
+					 * reset), checked only at QueueReady */
 	bool ready;			/* QueueReady */
 	uint64_t desc_gpa, avail_gpa, used_gpa;
 
@@ -102,11 +103,16 @@ uint64_t virtq_used_bytes(uint16_t size);
 
 /*
  * QueueReady = 1: check size (non-zero, <= max, power of two), alignment and
- * that all three areas lie in guest RAM, then go ready. Returns 0, -EINVAL
- * (stays not ready) or -ENOMEM. May allocate: never on the hot path.
+ * that all three areas lie in guest RAM, then that no two of them overlap
+ * (the device writes the used ring: over the descriptor table it would
+ * change requests under the guest's feet), then go ready. Returns 0,
+ * -EINVAL (bad size, alignment or range), -EEXIST (areas overlap; both stay
+ * not ready) or -ENOMEM. May allocate: never on the hot path.
  */
 int virtq_enable(struct virtq *vq, const struct guest_mem *mem,
 		 bool event_idx, bool indirect);
+/* Whether any ring area of ready queue a overlaps any of ready queue b. */
+bool virtq_rings_overlap(const struct virtq *a, const struct virtq *b);
 
 /*
  * Pop the next available chain into *c (valid until the next pop). Returns

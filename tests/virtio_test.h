@@ -7,9 +7,11 @@
 #ifndef MMIOBENCH_VIRTIO_TEST_H
 #define MMIOBENCH_VIRTIO_TEST_H
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "guard_mem.h"
 #include "virtio_mmio_dev.h"
 
 #define TRAM_BYTES	(4u << 20)
@@ -21,19 +23,32 @@
 /* Data buffers for tests: above every ring. */
 #define TDATA		(TQ_BASE(8))
 
+/* Test RAM with guard pages directly below and above (harness/guard_mem.c):
+ * a device access outside it faults at once. bytes: a multiple of 4 KiB. */
+struct tmem {
+	struct guest_mem m;	/* first: tmem_free() gets this pointer back */
+	struct guard_mem g;
+};
+
 static inline struct guest_mem *tmem_new(uint64_t bytes)
 {
-	struct guest_mem *m = malloc(sizeof(*m));
+	struct tmem *t = calloc(1, sizeof(*t));
 
-	m->hva = calloc(1, bytes);
-	m->size_bytes = bytes;
-	return m;
+	if (!t || guard_mem_map(&t->g, bytes, 0)) {
+		fprintf(stderr, "tmem_new: cannot map %llu bytes\n", (unsigned long long)bytes);
+		abort();
+	}
+	t->m.hva = t->g.hva;
+	t->m.size_bytes = bytes;
+	return &t->m;
 }
 
 static inline void tmem_free(struct guest_mem *m)
 {
-	free(m->hva);
-	free(m);
+	struct tmem *t = (struct tmem *)m;
+
+	guard_mem_unmap(&t->g);
+	free(t);
 }
 
 static inline void *tgpa(struct guest_mem *m, uint64_t gpa)

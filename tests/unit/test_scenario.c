@@ -19,6 +19,7 @@
 #include "../../bench/runner.c"
 #include "../../bench/version.c"
 #include "../../bench/scenario.c"
+#include "../../bench/unclaimed_note.c"
 
 static char tmpdir[] = "/tmp/test_scenario.XXXXXX";
 
