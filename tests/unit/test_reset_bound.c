@@ -51,7 +51,8 @@ struct rig {
 	int kick_fd;
 	pthread_t io, feeder;
 	/* shared with the threads: atomics */
-	int quit, feed, feeder_idle, hold;
+	int quit, feed, hold;
+	pthread_mutex_t feeding;	/* held by the feeder while it touches the ring */
 	uint64_t round_chains, chains_started_while_pending;
 };
 
@@ -116,16 +117,17 @@ static void *feeder(void *arg)
 
 	while (!__atomic_load_n(&r->quit, __ATOMIC_ACQUIRE)) {
 		uint32_t id, len;
+		bool fed = false;
 
-		if (!__atomic_load_n(&r->feed, __ATOMIC_ACQUIRE)) {
-			__atomic_store_n(&r->feeder_idle, 1, __ATOMIC_RELEASE);
-			sched_yield();
-			continue;
+		pthread_mutex_lock(&r->feeding);
+		if (__atomic_load_n(&r->feed, __ATOMIC_ACQUIRE)) {
+			while (tring_used(&r->ring, &id, &len))
+				add_chain(r, (uint16_t)id);
+			fed = true;
 		}
-		__atomic_store_n(&r->feeder_idle, 0, __ATOMIC_RELEASE);
-		while (tring_used(&r->ring, &id, &len))
-			add_chain(r, (uint16_t)id);
-		kick(r);
+		pthread_mutex_unlock(&r->feeding);
+		if (fed)
+			kick(r);
 		sched_yield();
 	}
 	return NULL;
@@ -139,6 +141,7 @@ static void rig_create(struct rig *r, bool hold)
 
 	memset(r, 0, sizeof(*r));
 	r->hold = hold;
+	TEST_ASSERT(!pthread_mutex_init(&r->feeding, NULL), "mutex");
 	r->mem = tmem_new(TRAM_BYTES);
 	cfg.mem = r->mem;
 	TEST_ASSERT(!virtio_mmio__create(&cfg, &r->dev), "virtio_mmio__create");
@@ -155,6 +158,7 @@ static void rig_destroy(struct rig *r)
 	pthread_join(r->io, NULL);
 	pthread_join(r->feeder, NULL);
 	close(r->kick_fd);
+	pthread_mutex_destroy(&r->feeding);
 	virtio_mmio__destroy(r->dev);
 	tmem_free(r->mem);
 }
@@ -189,9 +193,10 @@ static uint64_t reset_round(struct rig *r, bool with_feeder, uint64_t *chains)
 	*chains = __atomic_load_n(&r->round_chains, __ATOMIC_RELAXED) - c0;
 	CHECK_EQ(mmio_rd(r->dev, VIRTIO_MMIO_STATUS), 0);
 	if (with_feeder) {
+		/* Once we held the lock, the feeder has left the ring alone. */
 		__atomic_store_n(&r->feed, 0, __ATOMIC_RELEASE);
-		while (!__atomic_load_n(&r->feeder_idle, __ATOMIC_ACQUIRE))
-			sched_yield();
+		pthread_mutex_lock(&r->feeding);
+		pthread_mutex_unlock(&r->feeding);
 	}
 	return t;
 }
