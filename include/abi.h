@@ -88,6 +88,7 @@ struct bench_notify_params {
 	uint64_t irqs;				/* interrupts the guest took */
 	uint64_t completed, bad_status;
 	int64_t error;				/* < 0: set-up failed */
+	uint64_t liveness_reads;		/* Status reads (MMIO exits) while waiting */
 };
 /* IRQ delivery: the guest announces each wait in `ready`; the host injects. */
 struct bench_irq_params {
