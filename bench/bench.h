@@ -48,6 +48,16 @@ struct bench_skip {
 
 #define BENCH_MAX_SKIPS 64
 
+/* A cross-check that failed: which configuration and repetition, and the
+ * counts that disagreed (for meta.json and the report). */
+struct bench_xfail {
+	char config[200];
+	char rep[8];
+	char detail[400];
+};
+
+#define BENCH_MAX_XFAILS 32
+
 struct bench_ctx {
 	struct bench_opts *o;
 	struct results_run *run;
@@ -61,6 +71,7 @@ struct bench_ctx {
 	struct bench_skip skips[BENCH_MAX_SKIPS];
 	int nskips;
 	int crosscheck_failures;
+	struct bench_xfail xfails[BENCH_MAX_XFAILS];	/* the first ones */
 	double floor_ticks[4];		/* empty-loop p50 per CPL, -1 until measured */
 	char notes[16][320];		/* facts a reader must know, for meta.json */
 	int nnotes;

@@ -84,6 +84,35 @@ static void add_module_params(struct platform_info *p, const char *module, bool 
 	closedir(d);
 }
 
+/* The hypervisor this host runs under, by its CPUID leaf 0x40000000
+ * signature (only meaningful when CPUID.1:ECX[31] says there is one). */
+static void outer_hypervisor(struct platform_info *p)
+{
+	static const struct { const char *sig, *name; } known[] = {
+		{ "TCGTCGTCGTCG", "TCG" }, { "KVMKVMKVM", "KVM" }, { "Microsoft Hv", "Hyper-V" },
+		{ "VMwareVMware", "VMware" }, { "XenVMMXenVMM", "Xen" }, { "ACRNACRNACRN", "ACRN" },
+		{ " lrpepyh  vr", "Parallels" }, { "bhyve bhyve ", "bhyve" }, { "QNXQVMBSQG", "QNX" },
+	};
+	unsigned int r[4];
+
+	snprintf(p->outer_hypervisor, sizeof(p->outer_hypervisor), "none");
+	if (!p->nested)
+		return;
+	__cpuid(0x40000000, r[0], r[1], r[2], r[3]);
+	memcpy(p->outer_signature, &r[1], 4);
+	memcpy(p->outer_signature + 4, &r[2], 4);
+	memcpy(p->outer_signature + 8, &r[3], 4);
+	p->outer_signature[12] = '\0';
+	for (int i = 0; i < 12; i++)	/* keep it printable for JSON and reports */
+		if (p->outer_signature[i] && (p->outer_signature[i] < 0x20 || p->outer_signature[i] > 0x7e))
+			p->outer_signature[i] = '?';
+	snprintf(p->outer_hypervisor, sizeof(p->outer_hypervisor), "%s",
+		 p->outer_signature[0] ? p->outer_signature : "unknown");
+	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		if (!strcmp(p->outer_signature, known[i].sig))
+			snprintf(p->outer_hypervisor, sizeof(p->outer_hypervisor), "%s", known[i].name);
+}
+
 void platform_collect(struct platform_info *p)
 {
 	static const struct { const char *module, *kind; } backends[] = {
@@ -105,6 +134,7 @@ void platform_collect(struct platform_info *p)
 	}
 	if (__get_cpuid(1, &a, &b, &c, &d))
 		p->nested = c & (1u << 31);
+	outer_hypervisor(p);
 	cpuinfo_field("model name", p->cpu_model, sizeof(p->cpu_model));
 	cpuinfo_field("vendor_id", p->cpu_vendor, sizeof(p->cpu_vendor));
 	cpuinfo_field("microcode", p->microcode, sizeof(p->microcode));
@@ -133,8 +163,9 @@ const char *platform_param(const struct platform_info *p, const char *module, co
 
 void platform_print(const struct platform_info *p, FILE *f)
 {
-	fprintf(f, "hypervisor: %s (%s)%s\n", p->hypervisor, p->kvm_module[0] ? p->kvm_module : "no KVM module",
-		p->nested ? ", host is itself a guest (nested)" : "");
+	fprintf(f, "hypervisor: %s (%s)%s%s%s\n", p->hypervisor, p->kvm_module[0] ? p->kvm_module : "no KVM module",
+		p->nested ? ", host is itself a guest (nested) of " : "", p->nested ? p->outer_hypervisor : "",
+		!strcmp(p->outer_hypervisor, "TCG") ? " (emulated: times mean nothing, counts do)" : "");
 	fprintf(f, "cpu: %s (%s, microcode %s), %d online CPUs, SMT %s, %d NUMA node(s), governor %s\n",
 		p->cpu_model, p->cpu_vendor, p->microcode, p->online_cpus,
 		p->smt_active < 0 ? "unknown" : p->smt_active ? "on" : "off", p->numa_nodes, p->governor);

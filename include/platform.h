@@ -24,6 +24,11 @@ struct platform_info {
 	char hypervisor[8];	/* "VMX", "SVM", "PVM" or "unknown" */
 	char kvm_module[16];	/* kvm_intel, kvm_amd, kvm_pvm */
 	bool nested;		/* the host runs under a hypervisor (CPUID.1:ECX[31]) */
+	/* That outer hypervisor, from its CPUID 0x40000000 signature: "TCG"
+	 * (QEMU's emulator: times are emulated), "KVM", "Hyper-V", "VMware",
+	 * "Xen", the raw signature if unknown; "none" when not nested. */
+	char outer_hypervisor[16];
+	char outer_signature[13];	/* the 12 raw bytes (EBX, ECX, EDX) */
 	char cpu_model[128];
 	char cpu_vendor[16];
 	char microcode[32];
