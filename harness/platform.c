@@ -46,13 +46,15 @@ static void cpuinfo_field(const char *field, char *buf, size_t len)
 	fclose(f);
 }
 
-/* Parameters that change exit and interrupt costs; the whole kvm_pvm set
+/* Parameters that change exit and interrupt costs (kvm_amd nrips=0: KVM
+ * decodes each intercepted instruction to skip it, as under QEMU TCG); the whole kvm_pvm set
  * since it is young and every knob may matter. */
 static const char *const interesting[] = {
 	"halt_poll_ns", "halt_poll_ns_grow", "halt_poll_ns_shrink", "mmio_caching", "tdp_mmu",
 	"enable_pmu", "nx_huge_pages", "lapic_timer_advance", "enable_apicv", "enable_ept",
 	"ept", "npt", "avic", "vnmi", "nested", "pml", "preemption_timer", "enable_shadow_vmcs",
-	"ple_gap", "pause_filter_count", "force_emulation_prefix", NULL,
+	"ple_gap", "pause_filter_count", "force_emulation_prefix", "nrips", "vgif", "vls",
+	"tsc_scaling", NULL,
 };
 
 static void add_module_params(struct platform_info *p, const char *module, bool all)

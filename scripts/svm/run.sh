@@ -119,7 +119,7 @@ for a in "$@"; do cmd="$cmd $(q "$a")"; done
 # -accel tcg,thread=single: thread=multi hung silently inside tests in
 # two of three full runs (issue 8); single-threaded TCG did not.
 qemu=(qemu-system-x86_64 -accel tcg,thread=single -smp 2 -m 1024
-	-cpu EPYC-v3,+svm,+npt -machine q35 -nographic -no-reboot
+	-cpu "${SVM_CPU:-EPYC-v3,+svm,+npt}" -machine q35 -nographic -no-reboot
 	-kernel "$kdir/boot/vmlinuz-$ver" -initrd "$ctl/initrd"
 	-append "console=ttyS0 panic=-1 quiet loglevel=4 $append"
 	-serial "file:$ctl/console.log" -monitor none -display none -nic none
