@@ -41,7 +41,7 @@ struct bench_opts {
 };
 
 struct bench_skip {
-	char scenario[16], kind[40];
+	char scenario[16], kind[64];
 	int cpl;
 	char reason[200];
 };
