@@ -53,7 +53,7 @@ else
 Q := @
 endif
 
-.PHONY: all deps check unit kvm-tests bench fuzz clean
+.PHONY: all deps check unit kvm-tests bench fuzz clean check-svm bench-svm svm-deps
 all: $(UNIT_BINS) $(KVM_TEST_BINS) $(if $(wildcard bench/main.c),$(MMIOBENCH))
 
 deps:
@@ -114,6 +114,18 @@ unit: deps $(UNIT_BINS)
 
 bench: deps all
 	$(Q)scripts/bench.sh $(MMIOBENCH) $(if $(filter 1,$(QUICK)),--quick,)
+
+# The SVM test platform: real kvm_amd inside QEMU TCG (scripts/svm/). Both
+# skip, with the reason and status 0, when QEMU, a static busybox or the
+# kernel package cannot be had; they fail only for failing tests/checks.
+svm-deps:
+	$(Q)SVM=1 scripts/deps.sh || true
+
+check-svm: deps svm-deps all
+	$(Q)scripts/svm/check.sh --build $(BUILD); rc=$$?; [ $$rc = 77 ] && rc=0; exit $$rc
+
+bench-svm: deps svm-deps all
+	$(Q)scripts/svm/bench.sh $(BUILD) $(if $(filter 1,$(QUICK)),--quick,); rc=$$?; [ $$rc = 77 ] && rc=0; exit $$rc
 
 clean:
 	rm -rf build build-san build-fuzz

@@ -41,10 +41,20 @@ struct bench_opts {
 };
 
 struct bench_skip {
-	char scenario[16], kind[40];
+	char scenario[16], kind[64];
 	int cpl;
 	char reason[200];
 };
+
+/* A cross-check that failed: which configuration and repetition, and the
+ * counts that disagreed (for meta.json and the report). */
+struct bench_xfail {
+	char config[200];
+	char rep[8];
+	char detail[400];
+};
+
+#define BENCH_MAX_XFAILS 32
 
 struct bench_ctx {
 	struct bench_opts *o;
@@ -59,6 +69,7 @@ struct bench_ctx {
 	struct bench_skip *skips;	/* every one of them: meta.json lists them all */
 	int nskips, skips_cap;
 	int crosscheck_failures;
+	struct bench_xfail xfails[BENCH_MAX_XFAILS];	/* the first ones */
 	double floor_ticks[4];		/* empty-loop p50 per CPL, -1 until measured */
 	char notes[16][320];		/* facts a reader must know, for meta.json */
 	int nnotes;

@@ -162,6 +162,13 @@ int results_set(struct results_table *t, const char *column, const char *value)
 	return 0;
 }
 
+const char *results_get(const struct results_table *t, const char *column)
+{
+	int i = column_index(t, column);
+
+	return i < 0 ? NULL : t->pending[i];
+}
+
 int results_setf(struct results_table *t, const char *column, const char *fmt, ...)
 {
 	va_list ap;

@@ -108,9 +108,27 @@ void bench_note(struct bench_ctx *c, const char *fmt, ...)
 	fprintf(stderr, "\nmmiobench: note: %s\n", msg);
 }
 
+/* The configuration of the samples row being built, as "key=value ...". */
+static void row_config(const struct bench_ctx *c, char *buf, size_t len)
+{
+	static const char *const cols[] = {
+		"scenario", "kind", "cpl", "notify", "irq", "queue_size", "batch", "event_idx",
+		"completion", "halt_poll",
+	};
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < sizeof(cols) / sizeof(cols[0]) && n < len; i++) {
+		const char *v = results_get(c->samples, cols[i]);
+
+		if (v && v[0])
+			n += (size_t)snprintf(buf + n, len - n, "%s%s=%s", n ? " " : "", cols[i], v);
+	}
+}
+
 void bench_crosscheck(struct bench_ctx *c, bool ok, const char *fmt, ...)
 {
-	char msg[300];
+	char msg[400];
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -118,6 +136,14 @@ void bench_crosscheck(struct bench_ctx *c, bool ok, const char *fmt, ...)
 	va_end(ap);
 	results_set(c->samples, "crosscheck", ok ? "ok" : "FAIL");
 	if (!ok) {
+		if (c->crosscheck_failures < BENCH_MAX_XFAILS) {
+			struct bench_xfail *x = &c->xfails[c->crosscheck_failures];
+			const char *rep = results_get(c->samples, "rep");
+
+			row_config(c, x->config, sizeof(x->config));
+			snprintf(x->rep, sizeof(x->rep), "%s", rep ? rep : "?");
+			snprintf(x->detail, sizeof(x->detail), "%s", msg);
+		}
 		c->crosscheck_failures++;
 		fprintf(stderr, "\nmmiobench: CROSS-CHECK FAILED: %s\n", msg);
 	}
@@ -255,6 +281,8 @@ void bench_write_meta(struct bench_ctx *c, bool final)
 	json_string(&j, "hypervisor", c->plat.hypervisor);
 	json_string(&j, "kvm_module", c->plat.kvm_module);
 	json_bool(&j, "nested", c->plat.nested);
+	json_string(&j, "outer_hypervisor", c->plat.outer_hypervisor);
+	json_string(&j, "outer_hypervisor_signature", c->plat.outer_signature);
 	json_string(&j, "cpu_model", c->plat.cpu_model);
 	json_string(&j, "cpu_vendor", c->plat.cpu_vendor);
 	json_string(&j, "microcode", c->plat.microcode);
@@ -330,6 +358,17 @@ void bench_write_meta(struct bench_ctx *c, bool final)
 	else
 		json_string(&j, "cut_short", "run in progress (or killed before it finished)");
 	json_i64(&j, "crosscheck_failures", c->crosscheck_failures);
+	/* Each failure with its configuration, repetition and the counts
+	 * that disagreed (the first BENCH_MAX_XFAILS). */
+	json_array_begin(&j, "crosscheck_failed");
+	for (int i = 0; i < c->crosscheck_failures && i < BENCH_MAX_XFAILS; i++) {
+		json_object_begin(&j, NULL);
+		json_string(&j, "config", c->xfails[i].config);
+		json_string(&j, "rep", c->xfails[i].rep);
+		json_string(&j, "detail", c->xfails[i].detail);
+		json_object_end(&j);
+	}
+	json_array_end(&j);
 	json_object_end(&j);
 	if (!json_finish(&j, &text))
 		results_run_write_text(c->run, "meta.json", text);

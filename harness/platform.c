@@ -45,13 +45,15 @@ static void cpuinfo_field(const char *field, char *buf, size_t len)
 	fclose(f);
 }
 
-/* Parameters that change exit and interrupt costs; the whole kvm_pvm set
+/* Parameters that change exit and interrupt costs (kvm_amd nrips=0: KVM
+ * decodes each intercepted instruction to skip it, as under QEMU TCG); the whole kvm_pvm set
  * since it is young and every knob may matter. */
 static const char *const interesting[] = {
 	"halt_poll_ns", "halt_poll_ns_grow", "halt_poll_ns_shrink", "mmio_caching", "tdp_mmu",
 	"enable_pmu", "nx_huge_pages", "lapic_timer_advance", "enable_apicv", "enable_ept",
 	"ept", "npt", "avic", "vnmi", "nested", "pml", "preemption_timer", "enable_shadow_vmcs",
-	"ple_gap", "pause_filter_count", "force_emulation_prefix", NULL,
+	"ple_gap", "pause_filter_count", "force_emulation_prefix", "nrips", "vgif", "vls",
+	"tsc_scaling", NULL,
 };
 
 static void add_module_params(struct platform_info *p, const char *module, bool all)
@@ -102,6 +104,8 @@ void platform_collect(struct platform_info *p)
 		}
 	}
 	p->nested = platform_arch_under_hypervisor();
+	platform_arch_outer_hypervisor(p->nested, p->outer_signature, p->outer_hypervisor,
+				       sizeof(p->outer_hypervisor));
 	cpuinfo_field("model name", p->cpu_model, sizeof(p->cpu_model));
 	cpuinfo_field("vendor_id", p->cpu_vendor, sizeof(p->cpu_vendor));
 	cpuinfo_field("microcode", p->microcode, sizeof(p->microcode));
@@ -130,8 +134,9 @@ const char *platform_param(const struct platform_info *p, const char *module, co
 
 void platform_print(const struct platform_info *p, FILE *f)
 {
-	fprintf(f, "hypervisor: %s (%s)%s\n", p->hypervisor, p->kvm_module[0] ? p->kvm_module : "no KVM module",
-		p->nested ? ", host is itself a guest (nested)" : "");
+	fprintf(f, "hypervisor: %s (%s)%s%s%s\n", p->hypervisor, p->kvm_module[0] ? p->kvm_module : "no KVM module",
+		p->nested ? ", host is itself a guest (nested) of " : "", p->nested ? p->outer_hypervisor : "",
+		!strcmp(p->outer_hypervisor, "TCG") ? " (emulated: times mean nothing, counts do)" : "");
 	fprintf(f, "cpu: %s (%s, microcode %s), %d online CPUs, SMT %s, %d NUMA node(s), governor %s\n",
 		p->cpu_model, p->cpu_vendor, p->microcode, p->online_cpus,
 		p->smt_active < 0 ? "unknown" : p->smt_active ? "on" : "off", p->numa_nodes, p->governor);

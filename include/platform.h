@@ -24,6 +24,11 @@ struct platform_info {
 	char hypervisor[8];	/* "VMX", "SVM", "PVM" or "unknown" */
 	char kvm_module[16];	/* kvm_intel, kvm_amd, kvm_pvm */
 	bool nested;		/* the host runs under a hypervisor (CPUID.1:ECX[31]) */
+	/* That outer hypervisor, from its CPUID 0x40000000 signature: "TCG"
+	 * (QEMU's emulator: times are emulated), "KVM", "Hyper-V", "VMware",
+	 * "Xen", the raw signature if unknown; "none" when not nested. */
+	char outer_hypervisor[16];
+	char outer_signature[13];	/* the 12 raw bytes (EBX, ECX, EDX) */
 	char cpu_model[128];
 	char cpu_vendor[16];
 	char microcode[32];
@@ -44,5 +49,8 @@ const char *platform_param(const struct platform_info *p, const char *module, co
 void platform_print(const struct platform_info *p, FILE *f);
 /* Whether this host itself runs under a hypervisor (harness/x86/host.c). */
 bool platform_arch_under_hypervisor(void);
+/* The outer hypervisor's name (TCG, KVM, Hyper-V, ... or "none") and its raw
+ * signature (harness/x86/host.c). */
+void platform_arch_outer_hypervisor(bool nested, char sig[13], char *name, size_t len);
 
 #endif

@@ -59,6 +59,8 @@ int results_set(struct results_table *t, const char *column, const char *value);
 int results_setf(struct results_table *t, const char *column, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 int results_set_u64(struct results_table *t, const char *column, uint64_t v);
+/* The value set so far in the row being built, or NULL. */
+const char *results_get(const struct results_table *t, const char *column);
 int results_set_i64(struct results_table *t, const char *column, int64_t v);
 /* %.10g; NaN or infinity leaves the cell empty (not measured). */
 int results_set_double(struct results_table *t, const char *column, double v);

@@ -65,6 +65,7 @@ def platform_section(meta):
         return out + ["**meta.json is missing or unreadable: the platform is unknown, so "
                       "these numbers cannot be placed.**", ""]
     rows = [("hypervisor", p.get("hypervisor", "?")), ("nested", p.get("nested", "?")),
+            ("outer hypervisor", p.get("outer_hypervisor", "?")),
             ("CPU", p.get("cpu_model", "?")), ("kernel", p.get("kernel", "?")),
             ("TSC", f"{p['tsc_khz'] / 1000:.1f} MHz (KVM_GET_TSC_KHZ)" if isinstance(
                 p.get("tsc_khz"), (int, float)) else "?")]
@@ -81,6 +82,10 @@ def platform_section(meta):
     rows.append(("CPLs measured", ", ".join(str(c) for c in meta.get("cpls", [])) or "?"))
     out += md_table(["", "value"], rows)
     hv = str(p.get("hypervisor", "")).upper()
+    if p.get("outer_hypervisor") == "TCG":
+        out += [f"**Emulated platform: {hv} runs inside QEMU TCG, so every time here is emulated "
+                "and means nothing; only counts (exits, interrupts, notifications) and behaviour "
+                "are real.**", ""]
     if hv == "PVM" or p.get("nested"):
         out += ["Absolute numbers from this host say nothing about a VMX/SVM host "
                 f"({'PVM: a software hypervisor' if hv == 'PVM' else 'nested virtualization'}); "
@@ -116,6 +121,10 @@ def missing_section(meta, samples, summary):
                      f"irq={r['kvm_irq_injections'] or '?'}; device notifies="
                      f"{r['device_notifies'] or '?'}, irqs={r['device_irqs'] or '?'}): its "
                      "numbers are suspect (a measurement bug, not noise)")
+    # Why each failed, in the tool's words (meta.json crosscheck_failed).
+    for x in (meta.get("crosscheck_failed") or [])[:MAX_FAIL_LINES]:
+        items.append(f"- cross-check failure, {x.get('config', '?')} rep {x.get('rep', '?')}: "
+                     f"{x.get('detail', '?')}")
     if len(failed) > MAX_FAIL_LINES:
         items.append(f"- ... and {len(failed) - MAX_FAIL_LINES} more configuration(s) with "
                      "cross-check failures (samples.csv, column crosscheck)")

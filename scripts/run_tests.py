@@ -9,6 +9,12 @@ With --guest-check, every ELF binary is also checked by
 check_guest_calls.py (guest code calls only guest code); an argument
 guestcheck:BINARY gets only that check (for a binary that is not a test).
 
+With --from-dir DIR, nothing is run: DIR holds the output (NNN.out), exit
+status and times (NNN.rc: "status start end") and name (NNN.name) of each
+program that scripts/svm/ktap-run ran inside the SVM test VM, and they are
+tallied exactly as a local run is (a program named in DIR/current was
+running when the VM ended: it is reported as hung).
+
 The last line is `N passed, N failed, N skipped`; the exit status is 1 if
 anything failed.
 """
@@ -76,12 +82,57 @@ def tally(name, out, rc):
     return passed, failed, skipped, notes
 
 
+def report(name, out, rc, secs, total, failed_programs):
+    """Print one program's output and tally, and add it to the totals."""
+    print(f"# ---- {name}")
+    sys.stdout.write(out if out.endswith("\n") or not out else out + "\n")
+    p, f, s, notes = tally(name, out, rc)
+    for n in notes:
+        print(f"# runner: {name}: {n}")
+    print(f"# runner: {name}: {p} passed, {f} failed, {s} skipped in {secs:.1f} s")
+    sys.stdout.flush()
+    total[0] += p
+    total[1] += f
+    total[2] += s
+    if f:
+        failed_programs.append(name)
+
+
+def read_dir(d):
+    """The programs ktap-run ran in the VM, as run_one would have returned them."""
+    def text(path):
+        try:
+            with open(path, errors="replace") as f:
+                return f.read()
+        except FileNotFoundError:
+            return None
+    try:
+        hung = (text(os.path.join(d, "current")) or "").strip()
+    except OSError:
+        hung = ""
+    for n in sorted(f[:-5] for f in os.listdir(d) if f.endswith(".name")):
+        base = os.path.join(d, n)
+        name = text(base + ".name").strip()
+        out = text(base + ".out") or ""
+        st = (text(base + ".rc") or "").split()
+        if not st:  # started, never finished: the VM ended (or was killed) inside it
+            why = "hung: the VM was killed while it ran" if name == hung else "never finished"
+            yield name, out + f"\n# runner: {why}\n", -9, 0.0
+            continue
+        rc = int(st[0])
+        if rc in (124, 143):  # ktap-run's `timeout` ended it
+            out += "\n# runner: killed by the in-VM timeout\n"
+        secs = float(st[2]) - float(st[1]) if len(st) >= 3 else 0.0
+        yield name, out, rc, secs
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--build", help="build directory (informational)")
     ap.add_argument("--timeout", type=int, default=600, help="seconds per program")
     ap.add_argument("--guest-check", action="store_true")
+    ap.add_argument("--from-dir", help="tally what scripts/svm/ktap-run left in this directory")
     ap.add_argument("programs", nargs="*")
     args = ap.parse_args()
 
@@ -101,20 +152,16 @@ def main():
             if args.guest_check:
                 cmds.append((prog + " [guest calls]",
                              [sys.executable, os.path.join(HERE, "check_guest_calls.py"), prog]))
-    for name, cmd in cmds:
-        out, rc, secs = run_one(cmd, args.timeout)
-        print(f"# ---- {name}")
-        sys.stdout.write(out if out.endswith("\n") or not out else out + "\n")
-        p, f, s, notes = tally(name, out, rc)
-        for n in notes:
-            print(f"# runner: {name}: {n}")
-        print(f"# runner: {name}: {p} passed, {f} failed, {s} skipped in {secs:.1f} s")
-        sys.stdout.flush()
-        total[0] += p
-        total[1] += f
-        total[2] += s
-        if f:
-            failed_programs.append(name)
+    if args.from_dir:
+        results = list(read_dir(args.from_dir))
+        ran = {r[0] for r in results}
+        # Programs the VM never reached (it hung or ended before them) fail.
+        results += [(p, "# runner: never ran: the VM ended before it\n", -9, 0.0)
+                    for p in args.programs if p not in ran]
+    else:
+        results = (((name,) + run_one(cmd, args.timeout)) for name, cmd in cmds)
+    for name, out, rc, secs in results:
+        report(name, out, rc, secs, total, failed_programs)
     if failed_programs:
         print("# failing programs: " + " ".join(failed_programs))
     print(f"{total[0]} passed, {total[1]} failed, {total[2]} skipped")

@@ -47,5 +47,9 @@ void vm_ioapic_route(struct kvm_vm *vm, uint32_t gsi, uint8_t vector, bool level
 uint32_t vcpu_tsc_khz(struct kvm_vcpu *vcpu);
 /* Guest TSC = host TSC + offset. Returns false if the kernel lacks the attribute. */
 bool vcpu_tsc_offset(struct kvm_vcpu *vcpu, int64_t *offset);
+/* Whether host TSC + the offset is the guest's TSC (one time base): false,
+ * with the reason in why, where KVM rewrites the offset at each vCPU load
+ * because it considers the host TSC unstable. See harness/x86/tsc.c. */
+bool vcpu_tsc_one_time_base(struct kvm_vcpu *vcpu, char *why, size_t len);
 
 #endif
