@@ -98,6 +98,9 @@ def report(name, out, rc, secs, total, failed_programs):
         failed_programs.append(name)
 
 
+RETRIED = []  # programs ktap-run ran twice because the first run hung
+
+
 def read_dir(d):
     """The programs ktap-run ran in the VM, as run_one would have returned them."""
     def text(path):
@@ -123,6 +126,14 @@ def read_dir(d):
         if rc in (124, 143):  # ktap-run's `timeout` ended it
             out += "\n# runner: killed by the in-VM timeout\n"
         secs = float(st[2]) - float(st[1]) if len(st) >= 3 else 0.0
+        first = text(base + ".first.out")
+        if first is not None:  # ktap-run re-ran it after a hang: say so, loudly
+            first_rc = (text(base + ".first.rc") or "?").strip()
+            RETRIED.append(f"{name} (first run: exit {first_rc}, watchdog/timeout; "
+                           f"second run: exit {rc})")
+            out = ("# runner: the first run hung (exit " + first_rc + "); its output:\n" +
+                   "".join("#   " + l + "\n" for l in first.splitlines()) +
+                   "# runner: the second run follows\n" + out)
         yield name, out, rc, secs
 
 
@@ -162,6 +173,8 @@ def main():
         results = (((name,) + run_one(cmd, args.timeout)) for name, cmd in cmds)
     for name, out, rc, secs in results:
         report(name, out, rc, secs, total, failed_programs)
+    for r in RETRIED:
+        print("# retried after a hang: " + r)
     if failed_programs:
         print("# failing programs: " + " ".join(failed_programs))
     print(f"{total[0]} passed, {total[1]} failed, {total[2]} skipped")

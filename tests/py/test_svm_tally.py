@@ -62,6 +62,23 @@ def in_vm_timeout_is_named():
         assert rc == 1 and "killed by the in-VM timeout" in out, out
 
 
+def retry_after_a_hang_is_named():
+    """ktap-run re-runs a program once after a watchdog hang; the tally
+    counts the second run and names the retry with the first run's output."""
+    with tempfile.TemporaryDirectory() as d:
+        write(d, 1, "/b/t/wake", "1..2\nok 1 a\nok 2 b\n", 0)
+        base = os.path.join(d, "001")
+        with open(base + ".first.out", "w") as f:
+            f.write("1..2\nok 1 a\n# FAIL harness/ucall.c:84: watchdog: the guest ran 5000 ms without a ucall\n")
+        with open(base + ".first.rc", "w") as f:
+            f.write("1\n")
+        rc, out = tally(d, "/b/t/wake")
+        ktap.diag(out)
+        assert rc == 0 and out.splitlines()[-1] == "2 passed, 0 failed, 0 skipped", out
+        assert "# retried after a hang: /b/t/wake (first run: exit 1" in out, out
+        assert "#   # FAIL harness/ucall.c:84: watchdog" in out, out
+
+
 if __name__ == "__main__":
     sys.exit(ktap.run([same_tally_as_a_local_run, hung_and_unreached_programs_fail,
-                       in_vm_timeout_is_named]))
+                       in_vm_timeout_is_named, retry_after_a_hang_is_named]))
