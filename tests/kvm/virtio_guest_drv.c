@@ -271,13 +271,15 @@ static void run_variant(const struct variant *v)
 {
 	static struct ramdisk rd;
 	struct virtio_blk_config cfg = { .capacity = DISK_SECTORS, .blk_size = 512, .num_queues = 1 };
-	struct virtio_kvm_cfg kc = { .notify = v->notify, .irq = v->irq, .iothread_cpu = -1 };
-	struct virtio_mmio_cfg mc = {
-		.device_id = VIRTIO_ID_BLOCK, .num_queues = 1, .queue_size_max = 256,
-		.device_features = (1ull << VIRTIO_BLK_F_BLK_SIZE) | (1ull << VIRTIO_BLK_F_FLUSH) |
-				   (1ull << VIRTIO_BLK_F_MQ),
-		.config = &cfg, .config_len_bytes = sizeof(cfg), .ops = &ramdisk_ops, .ops_ctx = &rd,
-		.irq = &virtio_kvm_irq_ops,
+	struct virtio_dev_desc desc = {
+		.dev = {
+			.device_id = VIRTIO_ID_BLOCK, .num_queues = 1, .queue_size_max = 256,
+			.device_features = (1ull << VIRTIO_BLK_F_BLK_SIZE) |
+					   (1ull << VIRTIO_BLK_F_FLUSH) | (1ull << VIRTIO_BLK_F_MQ),
+			.config = &cfg, .config_len_bytes = sizeof(cfg), .ops = &ramdisk_ops,
+			.ops_ctx = &rd,
+		},
+		.wire = { .notify = v->notify, .irq = v->irq, .iothread_cpu = -1 },
 	};
 	struct virtio_mmio_stats st;
 	struct virtq_stats qs;
@@ -298,11 +300,8 @@ static void run_variant(const struct variant *v)
 	rd.requests = 0;
 
 	vm = vm_create_with_vcpu(&vcpu, guest_code);
-	mc.mem = &vm->mem;
-	vk = virtio_kvm_create(vm, &kc);
-	mc.irq_ctx = vk;
-	TEST_ASSERT(!virtio_mmio__create(&mc, &dev), "virtio_mmio__create");
-	virtio_kvm_start(vk, dev, 1);
+	vk = vm_virtio_attach(vm, &desc);
+	dev = virtio_kvm_mmio(vk);
 	vm_install_handler(vm, GUEST_IRQ_VECTOR(VIRTIO_MMIO_GSI), blk_isr);
 	area = vm_alloc(vm, AREA_BYTES, 4096);
 
@@ -354,7 +353,6 @@ static void run_variant(const struct variant *v)
 		    "no invalid access", name, BATCH);
 
 	virtio_kvm_destroy(vk);
-	virtio_mmio__destroy(dev);
 	kvm_vm_free(vm);
 }
 
@@ -390,25 +388,20 @@ struct rig {
 static void rig_up(struct rig *r, void *entry, uint32_t id, const struct virtio_dev_ops *ops,
 		   enum virtio_notify_mode notify)
 {
-	struct virtio_kvm_cfg kc = { .notify = notify, .irq = IRQ_METHOD_LINE, .iothread_cpu = -1 };
-	struct virtio_mmio_cfg mc = {
-		.device_id = id, .num_queues = 1, .queue_size_max = 256, .ops = ops,
-		.irq = &virtio_kvm_irq_ops,
+	struct virtio_dev_desc desc = {
+		.dev = { .device_id = id, .num_queues = 1, .queue_size_max = 256, .ops = ops },
+		.wire = { .notify = notify, .irq = IRQ_METHOD_LINE, .iothread_cpu = -1 },
 	};
 
 	r->vm = vm_create_with_vcpu(&r->vcpu, entry);
-	mc.mem = &r->vm->mem;
-	r->vk = virtio_kvm_create(r->vm, &kc);
-	mc.irq_ctx = r->vk;
-	TEST_ASSERT(!virtio_mmio__create(&mc, &r->dev), "virtio_mmio__create");
-	virtio_kvm_start(r->vk, r->dev, 1);
+	r->vk = vm_virtio_attach(r->vm, &desc);
+	r->dev = virtio_kvm_mmio(r->vk);
 	r->area = vm_alloc(r->vm, AREA_BYTES, 4096);
 }
 
 static void rig_down(struct rig *r)
 {
-	virtio_kvm_destroy(r->vk);
-	virtio_mmio__destroy(r->dev);
+	virtio_kvm_destroy(r->vk);	/* and the transport */
 	kvm_vm_free(r->vm);
 }
 
