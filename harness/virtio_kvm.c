@@ -80,7 +80,7 @@ static void vk_lower(void *ctx)
 	irq_source_lower(&vk->irq);
 }
 
-const struct virtio_mmio_irq_ops virtio_kvm_irq_ops = { .raise = vk_raise, .lower = vk_lower };
+static const struct virtio_mmio_irq_ops virtio_kvm_irq_ops = { .raise = vk_raise, .lower = vk_lower };
 
 const char *virtio_kvm_missing_cap(const struct virtio_kvm_cfg *cfg)
 {

@@ -95,7 +95,6 @@ struct virtio_dev_desc {
 };
 
 struct virtio_kvm;
-extern const struct virtio_mmio_irq_ops virtio_kvm_irq_ops;
 
 /* The capability this wiring needs and KVM lacks, or NULL. */
 const char *virtio_kvm_missing_cap(const struct virtio_kvm_cfg *cfg);
