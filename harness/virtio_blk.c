@@ -14,7 +14,11 @@
 #include "virtio_blk_dev.h"
 
 struct virtio_blk {
-	struct virtio_mmio_dev *mmio;
+	struct virtio_mmio_dev *mmio;	/* the transport wrapping it (bind) */
+	bool owns_mmio;			/* made by virtio_blk__create() */
+	struct virtio_blk_config config;
+	uint16_t num_queues, queue_size_max;
+	uint64_t features, features_off;
 	enum virtio_blk_backend backend;
 	uint64_t capacity_sectors;
 	uint8_t *disk;
@@ -105,22 +109,26 @@ static int blk_handle_chain(void *ctx, uint16_t q, const struct virtq_chain *c,
 	return 0;
 }
 
+static void blk_bind(void *ctx, struct virtio_mmio_dev *transport)
+{
+	struct virtio_blk *b = ctx;
+
+	b->mmio = transport;
+}
+
 static const struct virtio_dev_ops blk_ops = {
 	.handle_chain = blk_handle_chain,
+	.bind = blk_bind,
 	/* No CONFIG_WCE: the config space is read-only (writes are counted). */
 };
 
-int virtio_blk__create(const struct virtio_blk_cfg *cfg, struct virtio_blk **out)
+int virtio_blk__new(const struct virtio_blk_cfg *cfg, struct virtio_blk **out,
+		    struct virtio_mmio_cfg *dev)
 {
-	struct virtio_blk_config bc;
-	struct virtio_mmio_cfg mc;
 	struct virtio_blk *b;
 	uint16_t nq = cfg->num_queues ? cfg->num_queues : 1;
 	const char *id = cfg->id ? cfg->id : VIRTIO_BLK_DEFAULT_ID;
 	size_t id_len;
-	uint64_t features = (1ull << VIRTIO_BLK_F_FLUSH) | (1ull << VIRTIO_BLK_F_BLK_SIZE) |
-			    (1ull << VIRTIO_BLK_F_SEG_MAX);
-	int r;
 
 	*out = NULL;
 	if (cfg->backend != VIRTIO_BLK_BACKEND_RAM && cfg->backend != VIRTIO_BLK_BACKEND_NULL)
@@ -143,33 +151,50 @@ int virtio_blk__create(const struct virtio_blk_cfg *cfg, struct virtio_blk **out
 	id_len = strlen(id);
 	memcpy(b->id, id, id_len < sizeof(b->id) ? id_len : sizeof(b->id));
 
+	b->features = (1ull << VIRTIO_BLK_F_FLUSH) | (1ull << VIRTIO_BLK_F_BLK_SIZE) |
+		      (1ull << VIRTIO_BLK_F_SEG_MAX);
 	if (nq > 1)
-		features |= 1ull << VIRTIO_BLK_F_MQ;
-	memset(&bc, 0, sizeof(bc));
-	bc.capacity = htole64(b->capacity_sectors);
-	bc.seg_max = htole32(cfg->seg_max ? cfg->seg_max : VIRTIO_BLK_DEFAULT_SEG_MAX);
-	bc.blk_size = htole32(VIRTIO_BLK_SECTOR_BYTES);
-	bc.num_queues = htole16(nq);
+		b->features |= 1ull << VIRTIO_BLK_F_MQ;
+	b->features_off = cfg->features_off;
+	b->num_queues = nq;
+	b->queue_size_max = cfg->queue_size_max ? cfg->queue_size_max : VIRTIO_BLK_DEFAULT_QUEUE_MAX;
+	b->config.capacity = htole64(b->capacity_sectors);
+	b->config.seg_max = htole32(cfg->seg_max ? cfg->seg_max : VIRTIO_BLK_DEFAULT_SEG_MAX);
+	b->config.blk_size = htole32(VIRTIO_BLK_SECTOR_BYTES);
+	b->config.num_queues = htole16(nq);
 
-	memset(&mc, 0, sizeof(mc));
-	mc.device_id = VIRTIO_ID_BLOCK;
-	mc.num_queues = nq;
-	mc.queue_size_max = cfg->queue_size_max ? cfg->queue_size_max : VIRTIO_BLK_DEFAULT_QUEUE_MAX;
-	mc.device_features = features & ~cfg->features_off;
-	mc.features_off = cfg->features_off;
-	mc.config = &bc;
-	mc.config_len_bytes = sizeof(bc);
-	mc.ops = &blk_ops;
-	mc.ops_ctx = b;
+	memset(dev, 0, sizeof(*dev));
+	dev->device_id = VIRTIO_ID_BLOCK;
+	dev->num_queues = nq;
+	dev->queue_size_max = b->queue_size_max;
+	dev->device_features = b->features & ~b->features_off;
+	dev->features_off = b->features_off;
+	dev->config = &b->config;
+	dev->config_len_bytes = sizeof(b->config);
+	dev->ops = &blk_ops;
+	dev->ops_ctx = b;
+	*out = b;
+	return 0;
+}
+
+int virtio_blk__create(const struct virtio_blk_cfg *cfg, struct virtio_blk **out)
+{
+	struct virtio_mmio_cfg mc;
+	struct virtio_blk *b;
+	int r;
+
+	r = virtio_blk__new(cfg, &b, &mc);
+	if (r)
+		return r;
 	mc.irq = cfg->irq;
 	mc.irq_ctx = cfg->irq_ctx;
 	mc.mem = cfg->mem;
 	r = virtio_mmio__create(&mc, &b->mmio);
 	if (r) {
-		free(b->disk);
-		free(b);
+		virtio_blk__destroy(b);
 		return r;
 	}
+	b->owns_mmio = true;
 	*out = b;
 	return 0;
 }
@@ -178,7 +203,8 @@ void virtio_blk__destroy(struct virtio_blk *b)
 {
 	if (!b)
 		return;
-	virtio_mmio__destroy(b->mmio);
+	if (b->owns_mmio)
+		virtio_mmio__destroy(b->mmio);
 	free(b->disk);
 	free(b);
 }

@@ -24,6 +24,9 @@ struct virtio_kvm {
 	struct irq_source irq;
 	int notify_fds[VK_MAX_QUEUES];	/* IOEVENTFD: per queue; ZEROLEN: [0] */
 	int nr_notify_fds;
+	struct virtio_dev_fd dev_fds[VIRTIO_KVM_MAX_DEV_FDS];
+	unsigned int nr_dev_fds;
+	bool bus_registered;
 	int stop_fd, epoll_fd;
 	bool iothread_running, pinned;
 	pthread_t iothread;
@@ -77,7 +80,7 @@ static void vk_lower(void *ctx)
 	irq_source_lower(&vk->irq);
 }
 
-const struct virtio_mmio_irq_ops virtio_kvm_irq_ops = { .raise = vk_raise, .lower = vk_lower };
+static const struct virtio_mmio_irq_ops virtio_kvm_irq_ops = { .raise = vk_raise, .lower = vk_lower };
 
 const char *virtio_kvm_missing_cap(const struct virtio_kvm_cfg *cfg)
 {
@@ -92,49 +95,6 @@ const char *virtio_kvm_missing_cap(const struct virtio_kvm_cfg *cfg)
 	return NULL;
 }
 
-int __virtio_kvm_create(struct kvm_vm *vm, const struct virtio_kvm_cfg *cfg, struct virtio_kvm **out)
-{
-	struct virtio_kvm *vk;
-	int r;
-
-	if (!vm->has_irqchip || !virtio_notify_mode_name(cfg->notify) || !irq_method_name(cfg->irq))
-		return -EINVAL;
-	if (virtio_kvm_missing_cap(cfg))
-		return -EOPNOTSUPP;
-	vk = calloc(1, sizeof(*vk));
-	if (!vk)
-		return -ENOMEM;
-	vk->vm = vm;
-	vk->cfg = *cfg;
-	if (!vk->cfg.base)
-		vk->cfg.base = VIRTIO_MMIO_BASE;
-	if (!vk->cfg.gsi)
-		vk->cfg.gsi = VIRTIO_MMIO_GSI;
-	vk->stop_fd = vk->epoll_fd = -1;
-	r = irq_source_init(&vk->irq, vm, cfg->irq, vk->cfg.gsi);
-	if (r) {
-		irq_source_destroy(&vk->irq);
-		free(vk);
-		return r;
-	}
-	*out = vk;
-	return 0;
-}
-
-struct virtio_kvm *virtio_kvm_create(struct kvm_vm *vm, const struct virtio_kvm_cfg *cfg)
-{
-	struct virtio_kvm *vk = NULL;
-	int r;
-
-	TEST_ASSERT(vm->has_irqchip, "virtio devices need the in-kernel irqchip");
-	if (virtio_kvm_missing_cap(cfg))
-		ktap_skip_all("KVM lacks %s", virtio_kvm_missing_cap(cfg));
-	r = __virtio_kvm_create(vm, cfg, &vk);
-	errno = -r;
-	TEST_ASSERT(!r, "virtio_kvm_create notify %d irq %d", cfg->notify, cfg->irq);
-	return vk;
-}
-
 static uint64_t drain_fd(int fd)
 {
 	uint64_t n = 0;
@@ -144,8 +104,9 @@ static uint64_t drain_fd(int fd)
 	return n;
 }
 
-/* epoll data: the low 16 bits name the source. */
-enum { SRC_STOP = 0xffff, SRC_RESAMPLE = 0xfffe, SRC_ZEROLEN = 0xfffd };
+/* epoll data names the source: a queue index (< VK_MAX_QUEUES), one of
+ * these, or SRC_DEV + i for the device's own fd i. */
+enum { SRC_STOP = 0xffff, SRC_RESAMPLE = 0xfffe, SRC_ZEROLEN = 0xfffd, SRC_DEV = 0x10000 };
 
 static void *iothread_main(void *arg)
 {
@@ -171,6 +132,12 @@ static void *iothread_main(void *arg)
 					atomic_fetch_add_explicit(&vk->irq_reraises, 1, memory_order_relaxed);
 				continue;
 			}
+			if (src >= SRC_DEV) {
+				const struct virtio_dev_fd *f = &vk->dev_fds[src - SRC_DEV];
+
+				f->ready(f->ctx);
+				continue;
+			}
 			if (src == SRC_ZEROLEN) {
 				atomic_fetch_add_explicit(&vk->eventfd_kicks, drain_fd(vk->notify_fds[0]),
 							  memory_order_relaxed);
@@ -188,13 +155,6 @@ static void *iothread_main(void *arg)
 	}
 }
 
-static void epoll_add(struct virtio_kvm *vk, int fd, uint32_t src)
-{
-	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = src };
-
-	TEST_ASSERT(!epoll_ctl(vk->epoll_fd, EPOLL_CTL_ADD, fd, &ev), "epoll_ctl");
-}
-
 static struct ioeventfd_spec notify_spec(struct virtio_kvm *vk, uint16_t q)
 {
 	struct ioeventfd_spec s = { .addr = vk->cfg.base + VIRTIO_MMIO_QUEUE_NOTIFY };
@@ -207,43 +167,64 @@ static struct ioeventfd_spec notify_spec(struct virtio_kvm *vk, uint16_t q)
 	return s;
 }
 
-void virtio_kvm_start(struct virtio_kvm *vk, struct virtio_mmio_dev *dev, uint16_t num_queues)
+static int epoll_add(struct virtio_kvm *vk, int fd, uint32_t src)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = src };
+
+	return epoll_ctl(vk->epoll_fd, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
+}
+
+/* Bus window, ioeventfds, iothread: the transport is live after this. */
+static int vk_start(struct virtio_kvm *vk)
 {
 	int r;
 
-	TEST_ASSERT(num_queues >= 1 && num_queues <= VK_MAX_QUEUES, "num_queues %u", num_queues);
-	vk->dev = dev;
-	vk->num_queues = num_queues;
-	r = bus_register(vk->vm, BUS_MMIO, vk->cfg.base, VIRTIO_MMIO_WINDOW, virtio_mmio__access, dev);
-	errno = -r;
-	TEST_ASSERT(!r, "bus_register virtio-mmio at 0x%llx", (unsigned long long)vk->cfg.base);
+	r = bus_register(vk->vm, BUS_MMIO, vk->cfg.base, VIRTIO_MMIO_WINDOW, virtio_mmio__access,
+			 vk->dev);
+	if (r)
+		return r;
+	vk->bus_registered = true;
 
 	if (vk->cfg.notify == NOTIFY_IOEVENTFD)
-		vk->nr_notify_fds = num_queues;
+		vk->nr_notify_fds = vk->num_queues;
 	else if (vk->cfg.notify == NOTIFY_IOEVENTFD_ZEROLEN)
 		vk->nr_notify_fds = 1;
 	for (int i = 0; i < vk->nr_notify_fds; i++) {
 		struct ioeventfd_spec s = notify_spec(vk, (uint16_t)i);
 
 		vk->notify_fds[i] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-		TEST_ASSERT(vk->notify_fds[i] >= 0, "eventfd");
-		vm_ioeventfd(vk->vm, vk->notify_fds[i], &s);
+		if (vk->notify_fds[i] < 0) {
+			vk->nr_notify_fds = i;
+			return -errno;
+		}
+		r = __vm_ioeventfd(vk->vm, vk->notify_fds[i], &s, false);
+		if (r) {
+			r = -errno;
+			close(vk->notify_fds[i]);
+			vk->nr_notify_fds = i;
+			return r;
+		}
 	}
-	if (!vk->nr_notify_fds && vk->irq.resamplefd < 0)
-		return;		/* trapped with a self-lowering irq: no iothread */
+	if (!vk->nr_notify_fds && vk->irq.resamplefd < 0 && !vk->nr_dev_fds)
+		return 0;	/* trapped with a self-lowering irq: no iothread */
 
 	vk->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
 	vk->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	TEST_ASSERT(vk->epoll_fd >= 0 && vk->stop_fd >= 0, "epoll/eventfd");
-	epoll_add(vk, vk->stop_fd, SRC_STOP);
-	if (vk->irq.resamplefd >= 0)
-		epoll_add(vk, vk->irq.resamplefd, SRC_RESAMPLE);
-	for (int i = 0; i < vk->nr_notify_fds; i++)
-		epoll_add(vk, vk->notify_fds[i],
-			  vk->cfg.notify == NOTIFY_IOEVENTFD_ZEROLEN ? SRC_ZEROLEN : (uint32_t)i);
+	if (vk->epoll_fd < 0 || vk->stop_fd < 0)
+		return -errno;
+	r = epoll_add(vk, vk->stop_fd, SRC_STOP);
+	if (!r && vk->irq.resamplefd >= 0)
+		r = epoll_add(vk, vk->irq.resamplefd, SRC_RESAMPLE);
+	for (int i = 0; !r && i < vk->nr_notify_fds; i++)
+		r = epoll_add(vk, vk->notify_fds[i],
+			      vk->cfg.notify == NOTIFY_IOEVENTFD_ZEROLEN ? SRC_ZEROLEN : (uint32_t)i);
+	for (unsigned int i = 0; !r && i < vk->nr_dev_fds; i++)
+		r = epoll_add(vk, vk->dev_fds[i].fd, SRC_DEV + i);
+	if (r)
+		return r;
 	r = pthread_create(&vk->iothread, NULL, iothread_main, vk);
-	errno = r;
-	TEST_ASSERT(!r, "pthread_create iothread");
+	if (r)
+		return -r;
 	vk->iothread_running = true;
 	if (vk->cfg.iothread_cpu >= 0) {
 		cpu_set_t set;
@@ -252,6 +233,76 @@ void virtio_kvm_start(struct virtio_kvm *vk, struct virtio_mmio_dev *dev, uint16
 		CPU_SET(vk->cfg.iothread_cpu, &set);
 		vk->pinned = !pthread_setaffinity_np(vk->iothread, sizeof(set), &set);
 	}
+	return 0;
+}
+
+int __vm_virtio_attach(struct kvm_vm *vm, const struct virtio_dev_desc *d, struct virtio_kvm **out)
+{
+	const struct virtio_kvm_cfg *cfg = &d->wire;
+	struct virtio_mmio_cfg mc = d->dev;
+	struct virtio_kvm *vk;
+	int r;
+
+	*out = NULL;
+	if (!vm->has_irqchip || !virtio_notify_mode_name(cfg->notify) || !irq_method_name(cfg->irq) ||
+	    d->dev.num_queues < 1 || d->dev.num_queues > VK_MAX_QUEUES ||
+	    d->nr_fds > VIRTIO_KVM_MAX_DEV_FDS || (d->nr_fds && !d->fds))
+		return -EINVAL;
+	for (unsigned int i = 0; i < d->nr_fds; i++)
+		if (d->fds[i].fd < 0 || !d->fds[i].ready)
+			return -EINVAL;
+	if (virtio_kvm_missing_cap(cfg))
+		return -EOPNOTSUPP;
+	vk = calloc(1, sizeof(*vk));
+	if (!vk)
+		return -ENOMEM;
+	vk->vm = vm;
+	vk->cfg = *cfg;
+	if (!vk->cfg.base)
+		vk->cfg.base = VIRTIO_MMIO_BASE;
+	if (!vk->cfg.gsi)
+		vk->cfg.gsi = VIRTIO_MMIO_GSI;
+	vk->num_queues = d->dev.num_queues;
+	vk->nr_dev_fds = d->nr_fds;
+	if (d->nr_fds)
+		memcpy(vk->dev_fds, d->fds, d->nr_fds * sizeof(d->fds[0]));
+	vk->stop_fd = vk->epoll_fd = -1;
+	r = irq_source_init(&vk->irq, vm, cfg->irq, vk->cfg.gsi);
+	if (r)
+		goto fail;
+	/* The transport wraps the device; its interrupt is this VM's source. */
+	mc.irq = &virtio_kvm_irq_ops;
+	mc.irq_ctx = vk;
+	mc.mem = &vm->mem;
+	r = virtio_mmio__create(&mc, &vk->dev);
+	if (r)
+		goto fail;
+	r = vk_start(vk);
+	if (r)
+		goto fail;
+	*out = vk;
+	return 0;
+fail:
+	virtio_kvm_destroy(vk);
+	return r;
+}
+
+struct virtio_kvm *vm_virtio_attach(struct kvm_vm *vm, const struct virtio_dev_desc *d)
+{
+	struct virtio_kvm *vk;
+	int r = __vm_virtio_attach(vm, d, &vk);
+
+	if (r == -EOPNOTSUPP)
+		ktap_skip_all("KVM lacks %s", virtio_kvm_missing_cap(&d->wire));
+	errno = -r;
+	TEST_ASSERT(!r, "vm_virtio_attach device %u at 0x%llx notify %d irq %d", d->dev.device_id,
+		    (unsigned long long)d->wire.base, d->wire.notify, d->wire.irq);
+	return vk;
+}
+
+struct virtio_mmio_dev *virtio_kvm_mmio(struct virtio_kvm *vk)
+{
+	return vk->dev;
 }
 
 void virtio_kvm_destroy(struct virtio_kvm *vk)
@@ -273,8 +324,9 @@ void virtio_kvm_destroy(struct virtio_kvm *vk)
 		close(vk->stop_fd);
 	if (vk->epoll_fd >= 0)
 		close(vk->epoll_fd);
-	if (vk->dev)
+	if (vk->bus_registered)
 		bus_unregister(vk->vm, BUS_MMIO, vk->cfg.base);
+	virtio_mmio__destroy(vk->dev);	/* NULL ok; no thread can reach it now */
 	free(vk);
 }
 

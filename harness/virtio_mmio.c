@@ -208,6 +208,25 @@ void virtio_mmio__notify(struct virtio_mmio_dev *dev, uint32_t notify_value)
 	pthread_mutex_unlock(&dev->lock);
 }
 
+int virtio_dev_complete(struct virtio_mmio_dev *dev, uint16_t q)
+{
+	int r = -EINVAL;
+
+	pthread_mutex_lock(&dev->lock);
+	if (q < dev->cfg.num_queues) {
+		struct virtq *vq = &dev->vqs[q];
+
+		r = -EAGAIN;
+		if ((dev->status & (S_DRIVER_OK | S_FAILED)) == S_DRIVER_OK && vq->ready &&
+		    !vq->broken) {
+			process_queue(dev, q);
+			r = 0;
+		}
+	}
+	pthread_mutex_unlock(&dev->lock);
+	return r;
+}
+
 /* ---- status, reset, features ---- */
 
 static void reset_locked(struct virtio_mmio_dev *dev)
@@ -621,6 +640,8 @@ int virtio_mmio__create(const struct virtio_mmio_cfg *cfg, struct virtio_mmio_de
 		memcpy(dev->config, cfg->config, cfg->config_len_bytes);
 	for (uint32_t i = 0; i < cfg->num_queues; i++)
 		virtq_init(&dev->vqs[i], (uint16_t)qmax);
+	if (cfg->ops->bind)
+		cfg->ops->bind(cfg->ops_ctx, dev);
 	*out = dev;
 	return 0;
 }

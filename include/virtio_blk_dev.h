@@ -34,6 +34,8 @@ struct virtio_blk_cfg {
 	uint32_t seg_max;		/* advertised; 0 = VIRTIO_BLK_DEFAULT_SEG_MAX */
 	uint64_t features_off;		/* feature bits NOT to offer (variants) */
 	const char *id;			/* GET_ID string, <= 20 bytes used; NULL = default */
+	/* virtio_blk__create() only (no KVM: unit tests, fuzzer); with
+	 * virtio_blk__new() the harness provides them. */
 	const struct virtio_mmio_irq_ops *irq;	/* see virtio_mmio_cfg */
 	void *irq_ctx;
 	const struct guest_mem *mem;	/* must outlive the device */
@@ -48,10 +50,17 @@ struct virtio_blk_stats {
 
 struct virtio_blk;
 
-/* Returns 0 and *out, -EINVAL for a bad cfg, -ENOMEM. */
+/* The device alone, and its description for a transport to wrap (*dev:
+ * id, queues, features, config, ops; irq and mem left 0), e.g. the .dev of
+ * a virtio_dev_desc for vm_virtio_attach(). 0, -EINVAL for a bad cfg,
+ * -ENOMEM. Destroy it after the transport. */
+int virtio_blk__new(const struct virtio_blk_cfg *cfg, struct virtio_blk **out,
+		    struct virtio_mmio_cfg *dev);
+/* virtio_blk__new() plus a transport of its own, wired to cfg->irq and
+ * cfg->mem: the KVM-less rig of the unit tests and the fuzzer. */
 int virtio_blk__create(const struct virtio_blk_cfg *cfg, struct virtio_blk **out);
-void virtio_blk__destroy(struct virtio_blk *b);		/* NULL ok */
-/* The transport: register virtio_mmio__access with it, notify through it. */
+void virtio_blk__destroy(struct virtio_blk *b);		/* NULL ok; its own transport too */
+/* The transport wrapping it (set when one wraps it); notify through it. */
 struct virtio_mmio_dev *virtio_blk__mmio(struct virtio_blk *b);
 /* RAM backend's disk (capacity * 512 bytes), NULL for the NULL backend.
  * Only touch it while the guest is not doing I/O. */

@@ -18,11 +18,16 @@
  *                            the line and the iothread re-raises it if
  *                            InterruptStatus is still non-zero.
  *
- * Usage: vk = virtio_kvm_create(vm, &cfg); create the device with
- * .irq = &virtio_kvm_irq_ops, .irq_ctx = vk; virtio_kvm_start(vk, dev, nq);
- * ... virtio_kvm_destroy(vk) before the device and the VM.
- * The iothread (ioeventfd modes or resample) starts in virtio_kvm_start()
- * and stops in virtio_kvm_destroy().
+ * Usage (the transport wraps the device, as Firecracker's MmioTransport
+ * wraps a VirtioDevice): describe the device type (virtio_blk__new() fills
+ * .dev; or write the ops table and config by hand) and its wiring, then
+ *	vk = vm_virtio_attach(vm, &desc);	(tests) or
+ *	r = __vm_virtio_attach(vm, &desc, &vk);	(library callers: -errno)
+ * gives a live device: transport created, window on the bus at its base,
+ * ioeventfds and irq source set up, iothread running if any mode or the
+ * device's own fds need one. virtio_kvm_destroy(vk) stops the iothread and
+ * frees the transport; the device type's own state (ops_ctx) goes after it,
+ * and the VM after both.
  */
 #ifndef MMIOBENCH_VIRTIO_KVM_H
 #define MMIOBENCH_VIRTIO_KVM_H
@@ -67,19 +72,43 @@ struct virtio_kvm_counters {
 	uint64_t irq_reraises;		/* re-raised after a resample */
 };
 
-struct virtio_kvm;
-extern const struct virtio_mmio_irq_ops virtio_kvm_irq_ops;
+/* A file descriptor of the device's own (an RX source, a console's input)
+ * that the iothread watches: when it is readable the iothread calls
+ * ready(ctx) with no mutex held; ready() drains the fd and may call
+ * virtio_dev_complete() or virtio_mmio__config_update(). The fd stays the
+ * device's: it must stay open until virtio_kvm_destroy() returns. */
+struct virtio_dev_fd {
+	int fd;
+	void (*ready)(void *ctx);
+	void *ctx;
+};
+#define VIRTIO_KVM_MAX_DEV_FDS 4
 
-/* The capability this configuration needs and KVM lacks, or NULL. */
+/* What the harness needs to put a live device into a VM. */
+struct virtio_dev_desc {
+	/* The device type: id, queues (1..64), queue size, features, config,
+	 * ops. .irq, .irq_ctx and .mem belong to the harness: leave them 0. */
+	struct virtio_mmio_cfg dev;
+	struct virtio_kvm_cfg wire;	/* base, GSI, notify mode, interrupt method */
+	const struct virtio_dev_fd *fds;	/* copied; <= VIRTIO_KVM_MAX_DEV_FDS */
+	unsigned int nr_fds;
+};
+
+struct virtio_kvm;
+
+/* The capability this wiring needs and KVM lacks, or NULL. */
 const char *virtio_kvm_missing_cap(const struct virtio_kvm_cfg *cfg);
-/* 0 or -errno: -EOPNOTSUPP for a missing capability (see above), -EINVAL
- * for a VM without the in-kernel irqchip or a mode out of range. Library
- * callers (mmiobench) turn it into a skip of one configuration. */
-int __virtio_kvm_create(struct kvm_vm *vm, const struct virtio_kvm_cfg *cfg, struct virtio_kvm **out);
-/* For test programs: skips the program (exit 4) on a missing capability,
- * fails it on any other error. */
-struct virtio_kvm *virtio_kvm_create(struct kvm_vm *vm, const struct virtio_kvm_cfg *cfg);
-void virtio_kvm_start(struct virtio_kvm *vk, struct virtio_mmio_dev *dev, uint16_t num_queues);
+/* 0 and *out, or -errno (*out NULL, nothing left behind): -EOPNOTSUPP for a
+ * missing capability (virtio_kvm_missing_cap() names it), -EINVAL for a VM
+ * without the in-kernel irqchip, a mode out of range or a bad description,
+ * else the failing call's. Never exits: mmiobench turns -EOPNOTSUPP into a
+ * skip of one configuration. */
+int __vm_virtio_attach(struct kvm_vm *vm, const struct virtio_dev_desc *d, struct virtio_kvm **out);
+/* The test programs' layer (as vm_ioctl over __vm_ioctl): skips the program
+ * (exit 4) on -EOPNOTSUPP, fails it on any other error. */
+struct virtio_kvm *vm_virtio_attach(struct kvm_vm *vm, const struct virtio_dev_desc *d);
+/* The transport: register snapshots, virtio_dev_complete(). */
+struct virtio_mmio_dev *virtio_kvm_mmio(struct virtio_kvm *vk);
 void virtio_kvm_destroy(struct virtio_kvm *vk);	/* NULL ok */
 void virtio_kvm_get_counters(struct virtio_kvm *vk, struct virtio_kvm_counters *out);
 /* CPU time consumed by the iothread so far, 0 if there is none. */

@@ -120,6 +120,10 @@ struct virtio_dev_ops {
 	int (*config_write)(void *ctx, uint32_t off, const uint8_t *data, uint32_t len);
 	/* Device reset (Status = 0), after the transport cleared itself. */
 	void (*reset)(void *ctx);
+	/* The transport that wraps the device, once, from virtio_mmio__create()
+	 * (no mutex held): the handle for virtio_dev_complete() and
+	 * virtio_mmio__config_update(). Valid until virtio_mmio__destroy(). */
+	void (*bind)(void *ctx, struct virtio_mmio_dev *transport);
 };
 
 struct virtio_mmio_cfg {
@@ -157,6 +161,17 @@ void virtio_mmio__notify(struct virtio_mmio_dev *dev, uint32_t notify_value);
 /* Whether a reset is waiting for the device mutex. Lock-free: device ops
  * may call it (tests use it to hold a chain until a reset is waiting). */
 bool virtio_mmio__reset_pending(struct virtio_mmio_dev *dev);
+
+/*
+ * Device-initiated work (an RX or console-input device whose data arrives on
+ * its own thread): processes queue q's available chains through the
+ * device's handle_chain and raises a used-buffer interrupt if due, exactly
+ * as a notify would, but is not counted as one. Takes the device mutex, so
+ * any thread may call it except from inside a device op. Returns 0, -EINVAL
+ * for a queue out of range, -EAGAIN while the queue is not live (no
+ * DRIVER_OK, not ready, or broken).
+ */
+int virtio_dev_complete(struct virtio_mmio_dev *dev, uint16_t q);
 
 /* InterruptStatus != 0: for a resample (level) handler to re-raise. */
 bool virtio_mmio__irq_pending(struct virtio_mmio_dev *dev);

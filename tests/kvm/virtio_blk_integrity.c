@@ -266,10 +266,12 @@ static bool run_config(const struct integ_cfg *c, uint64_t seed, bool verbose)
 	uint64_t ring_bytes = vring_size(c->qs, 4096);
 	uint64_t need, host_sum = 0, disk_bad = 0, count_bad = 0, first_count_bad = ~0ull;
 	int vector = GUEST_IRQ_VECTOR(VIRTIO_MMIO_GSI);
-	struct virtio_kvm_cfg kc = { .notify = c->notify, .irq = c->irq, .iothread_cpu = -1 };
+	struct virtio_dev_desc desc = {
+		.wire = { .notify = c->notify, .irq = c->irq, .iothread_cpu = -1 },
+	};
 	struct virtio_blk_cfg bc = {
 		.backend = VIRTIO_BLK_BACKEND_RAM, .capacity_sectors = n, .num_queues = 1,
-		.queue_size_max = (uint16_t)c->qs, .irq = &virtio_kvm_irq_ops,
+		.queue_size_max = (uint16_t)c->qs,
 	};
 	struct vm_options vo = { 0 };
 	struct virtio_mmio_stats st;
@@ -305,13 +307,10 @@ static bool run_config(const struct integ_cfg *c, uint64_t seed, bool verbose)
 		vo.ram_bytes = GUEST_RAM_DEFAULT_BYTES;
 	vm = vm_create(&vo);
 	vcpu = vm_vcpu_add(vm, integ_guest_main);
-	bc.mem = &vm->mem;
-	vk = virtio_kvm_create(vm, &kc);
-	bc.irq_ctx = vk;
-	r = virtio_blk__create(&bc, &blk);
-	TEST_ASSERT(!r, "virtio_blk__create: %d", r);
-	dev = virtio_blk__mmio(blk);
-	virtio_kvm_start(vk, dev, 1);
+	r = virtio_blk__new(&bc, &blk, &desc.dev);
+	TEST_ASSERT(!r, "virtio_blk__new: %d", r);
+	vk = vm_virtio_attach(vm, &desc);
+	dev = virtio_kvm_mmio(vk);
 
 	p_gpa = vm_alloc(vm, sizeof(*p), 0);
 	p = addr_gpa2hva(vm, p_gpa);

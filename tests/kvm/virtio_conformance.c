@@ -1218,10 +1218,12 @@ static const struct ccase ccases[] = {
 
 static void run_case(const struct ccase *c, struct mode m)
 {
-	struct virtio_kvm_cfg kc = { .notify = m.notify, .irq = m.irq, .iothread_cpu = -1 };
+	struct virtio_dev_desc desc = {
+		.wire = { .notify = m.notify, .irq = m.irq, .iothread_cpu = -1 },
+	};
 	struct virtio_blk_cfg bc = {
 		.backend = VIRTIO_BLK_BACKEND_RAM, .capacity_sectors = DISK_SECTORS, .num_queues = NQ,
-		.queue_size_max = QMAX, .irq = &virtio_kvm_irq_ops,
+		.queue_size_max = QMAX,
 	};
 	struct ucall uc;
 	struct rig r;
@@ -1237,13 +1239,10 @@ static void run_case(const struct ccase *c, struct mode m)
 	r.m = m;
 	r.ok = true;
 	r.vm = vm_create_with_vcpu(&r.vcpu, c->guest);
-	bc.mem = &r.vm->mem;
-	r.vk = virtio_kvm_create(r.vm, &kc);
-	bc.irq_ctx = r.vk;
-	e = virtio_blk__create(&bc, &r.blk);
-	TEST_ASSERT(!e, "virtio_blk__create: %d", e);
-	r.dev = virtio_blk__mmio(r.blk);
-	virtio_kvm_start(r.vk, r.dev, NQ);
+	e = virtio_blk__new(&bc, &r.blk, &desc.dev);
+	TEST_ASSERT(!e, "virtio_blk__new: %d", e);
+	r.vk = vm_virtio_attach(r.vm, &desc);
+	r.dev = virtio_kvm_mmio(r.vk);
 	p_gpa = vm_alloc(r.vm, sizeof(*r.p), 0);
 	r.p = addr_gpa2hva(r.vm, p_gpa);
 	r.p->area = vm_alloc(r.vm, AREA_BYTES, 4096);

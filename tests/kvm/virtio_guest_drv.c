@@ -13,7 +13,11 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdatomic.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/eventfd.h>
 
 #include <linux/virtio_ids.h>
 
@@ -271,13 +275,15 @@ static void run_variant(const struct variant *v)
 {
 	static struct ramdisk rd;
 	struct virtio_blk_config cfg = { .capacity = DISK_SECTORS, .blk_size = 512, .num_queues = 1 };
-	struct virtio_kvm_cfg kc = { .notify = v->notify, .irq = v->irq, .iothread_cpu = -1 };
-	struct virtio_mmio_cfg mc = {
-		.device_id = VIRTIO_ID_BLOCK, .num_queues = 1, .queue_size_max = 256,
-		.device_features = (1ull << VIRTIO_BLK_F_BLK_SIZE) | (1ull << VIRTIO_BLK_F_FLUSH) |
-				   (1ull << VIRTIO_BLK_F_MQ),
-		.config = &cfg, .config_len_bytes = sizeof(cfg), .ops = &ramdisk_ops, .ops_ctx = &rd,
-		.irq = &virtio_kvm_irq_ops,
+	struct virtio_dev_desc desc = {
+		.dev = {
+			.device_id = VIRTIO_ID_BLOCK, .num_queues = 1, .queue_size_max = 256,
+			.device_features = (1ull << VIRTIO_BLK_F_BLK_SIZE) |
+					   (1ull << VIRTIO_BLK_F_FLUSH) | (1ull << VIRTIO_BLK_F_MQ),
+			.config = &cfg, .config_len_bytes = sizeof(cfg), .ops = &ramdisk_ops,
+			.ops_ctx = &rd,
+		},
+		.wire = { .notify = v->notify, .irq = v->irq, .iothread_cpu = -1 },
 	};
 	struct virtio_mmio_stats st;
 	struct virtq_stats qs;
@@ -298,11 +304,8 @@ static void run_variant(const struct variant *v)
 	rd.requests = 0;
 
 	vm = vm_create_with_vcpu(&vcpu, guest_code);
-	mc.mem = &vm->mem;
-	vk = virtio_kvm_create(vm, &kc);
-	mc.irq_ctx = vk;
-	TEST_ASSERT(!virtio_mmio__create(&mc, &dev), "virtio_mmio__create");
-	virtio_kvm_start(vk, dev, 1);
+	vk = vm_virtio_attach(vm, &desc);
+	dev = virtio_kvm_mmio(vk);
 	vm_install_handler(vm, GUEST_IRQ_VECTOR(VIRTIO_MMIO_GSI), blk_isr);
 	area = vm_alloc(vm, AREA_BYTES, 4096);
 
@@ -354,7 +357,6 @@ static void run_variant(const struct variant *v)
 		    "no invalid access", name, BATCH);
 
 	virtio_kvm_destroy(vk);
-	virtio_mmio__destroy(dev);
 	kvm_vm_free(vm);
 }
 
@@ -390,25 +392,20 @@ struct rig {
 static void rig_up(struct rig *r, void *entry, uint32_t id, const struct virtio_dev_ops *ops,
 		   enum virtio_notify_mode notify)
 {
-	struct virtio_kvm_cfg kc = { .notify = notify, .irq = IRQ_METHOD_LINE, .iothread_cpu = -1 };
-	struct virtio_mmio_cfg mc = {
-		.device_id = id, .num_queues = 1, .queue_size_max = 256, .ops = ops,
-		.irq = &virtio_kvm_irq_ops,
+	struct virtio_dev_desc desc = {
+		.dev = { .device_id = id, .num_queues = 1, .queue_size_max = 256, .ops = ops },
+		.wire = { .notify = notify, .irq = IRQ_METHOD_LINE, .iothread_cpu = -1 },
 	};
 
 	r->vm = vm_create_with_vcpu(&r->vcpu, entry);
-	mc.mem = &r->vm->mem;
-	r->vk = virtio_kvm_create(r->vm, &kc);
-	mc.irq_ctx = r->vk;
-	TEST_ASSERT(!virtio_mmio__create(&mc, &r->dev), "virtio_mmio__create");
-	virtio_kvm_start(r->vk, r->dev, 1);
+	r->vk = vm_virtio_attach(r->vm, &desc);
+	r->dev = virtio_kvm_mmio(r->vk);
 	r->area = vm_alloc(r->vm, AREA_BYTES, 4096);
 }
 
 static void rig_down(struct rig *r)
 {
-	virtio_kvm_destroy(r->vk);
-	virtio_mmio__destroy(r->dev);
+	virtio_kvm_destroy(r->vk);	/* and the transport */
 	kvm_vm_free(r->vm);
 }
 
@@ -468,6 +465,89 @@ static void run_errors(void)
 	rig_down(&r);
 }
 
+/* A device with an fd of its own (an RX source): the iothread wakes on it
+ * and the device completes through the transport it was bound to. No
+ * guest driver here, so the queue is not live and the completion must be
+ * refused, not processed. */
+struct own_fd {
+	int fd;
+	struct virtio_mmio_dev *transport;
+	_Atomic int woken;
+	int complete_r;
+};
+
+static void own_bind(void *ctx, struct virtio_mmio_dev *transport)
+{
+	((struct own_fd *)ctx)->transport = transport;
+}
+
+static void own_ready(void *ctx)
+{
+	struct own_fd *o = ctx;
+	uint64_t n;
+
+	if (read(o->fd, &n, sizeof(n)) == sizeof(n)) {
+		o->complete_r = virtio_dev_complete(o->transport, 0);
+		atomic_store(&o->woken, 1);
+	}
+}
+
+static const struct virtio_dev_ops own_ops = { .handle_chain = null_chain, .bind = own_bind };
+
+static void run_own_fd(void)
+{
+	static struct own_fd o;
+	struct virtio_dev_fd fds[VIRTIO_KVM_MAX_DEV_FDS + 1];
+	struct virtio_dev_desc desc = {
+		.dev = { .device_id = VIRTIO_ID_CONSOLE, .num_queues = 1, .queue_size_max = 16,
+			 .ops = &own_ops, .ops_ctx = &o },
+		.wire = { .notify = NOTIFY_TRAPPED, .irq = IRQ_METHOD_LINE, .iothread_cpu = -1 },
+		.fds = fds, .nr_fds = 1,
+	};
+	struct virtio_kvm_counters kc;
+	struct virtio_mmio_stats st;
+	struct virtio_kvm *vk;
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+	int too_many, bad_fd, no_queue;
+	uint64_t one = 1;
+
+	o.fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	TEST_ASSERT(o.fd >= 0, "eventfd");
+	for (unsigned int i = 0; i < ARRAY_SIZE(fds); i++)
+		fds[i] = (struct virtio_dev_fd){ .fd = o.fd, .ready = own_ready, .ctx = &o };
+	vm = vm_create_with_vcpu(&vcpu, guest_code);
+
+	/* A bad description is refused before anything is set up. */
+	desc.nr_fds = VIRTIO_KVM_MAX_DEV_FDS + 1;
+	too_many = __vm_virtio_attach(vm, &desc, &vk);
+	desc.nr_fds = 1;
+	fds[0].fd = -1;
+	bad_fd = __vm_virtio_attach(vm, &desc, &vk);
+	fds[0].fd = o.fd;
+	desc.dev.num_queues = 0;
+	no_queue = __vm_virtio_attach(vm, &desc, &vk);
+	desc.dev.num_queues = 1;
+
+	vk = vm_virtio_attach(vm, &desc);	/* trapped + line: the fd alone needs the iothread */
+	TEST_ASSERT(o.transport == virtio_kvm_mmio(vk), "bind: the transport that wraps it");
+	TEST_ASSERT(write(o.fd, &one, sizeof(one)) == sizeof(one), "eventfd write");
+	for (int i = 0; i < 5000 && !atomic_load(&o.woken); i++)
+		nanosleep(&(struct timespec){ .tv_nsec = 1000000 }, NULL);
+	virtio_kvm_get_counters(vk, &kc);
+	virtio_mmio__get_stats(virtio_kvm_mmio(vk), &st);
+	ktap_result(too_many == -EINVAL && bad_fd == -EINVAL && no_queue == -EINVAL &&
+		    atomic_load(&o.woken) && o.complete_r == -EAGAIN && kc.iothread_wakeups >= 1 &&
+		    st.notifies == 0 && kc.iothread_notifies == 0,
+		    "device's own fd: bad descriptions -EINVAL (%d %d %d); the iothread woke (%d, "
+		    "%" PRIu64 " wakeups) and virtio_dev_complete on a queue not live gave %d",
+		    too_many, bad_fd, no_queue, atomic_load(&o.woken), kc.iothread_wakeups,
+		    o.complete_r);
+	virtio_kvm_destroy(vk);
+	close(o.fd);
+	kvm_vm_free(vm);
+}
+
 int main(void)
 {
 	const uint64_t ring = (1ull << VIRTIO_RING_F_EVENT_IDX) | (1ull << VIRTIO_RING_F_INDIRECT_DESC);
@@ -481,7 +561,7 @@ int main(void)
 	};
 
 	kvm_open_or_skip();
-	ktap_plan((int)ARRAY_SIZE(variants) + 4 + 2);
+	ktap_plan((int)ARRAY_SIZE(variants) + 4 + 2 + 1);
 	for (unsigned int i = 0; i < ARRAY_SIZE(variants); i++)
 		run_variant(&variants[i]);
 	run_null(0, NOTIFY_TRAPPED, 0);
@@ -489,5 +569,6 @@ int main(void)
 	run_null(3, NOTIFY_TRAPPED, ring);
 	run_null(3, NOTIFY_IOEVENTFD, 0);
 	run_errors();
+	run_own_fd();
 	return ktap_exit_code();
 }

@@ -121,10 +121,10 @@ static void expect_sync(struct kvm_vcpu *vcpu, struct ucall *uc, uint64_t stage)
 static void run(unsigned int cpl, enum virtio_notify_mode notify)
 {
 	struct vm_options vo = { .unclaimed = UNCLAIMED_WARN };
-	struct virtio_kvm_cfg kc = { .notify = notify, .irq = IRQ_METHOD_LINE, .iothread_cpu = -1 };
+	struct virtio_dev_desc desc = { .wire = { .notify = notify, .irq = IRQ_METHOD_LINE, .iothread_cpu = -1 } };
 	struct virtio_blk_cfg bc = {
 		.backend = VIRTIO_BLK_BACKEND_RAM, .capacity_sectors = 16, .num_queues = 1,
-		.queue_size_max = 256, .irq = &virtio_kvm_irq_ops,
+		.queue_size_max = 256,
 	};
 	struct virtio_mmio_stats st;
 	struct vm_guest_errors ge;
@@ -141,12 +141,9 @@ static void run(unsigned int cpl, enum virtio_notify_mode notify)
 	snprintf(mode, sizeof(mode), "CPL%u %s", cpl, virtio_notify_mode_name(notify));
 	vm = vm_create(&vo);
 	vcpu = vm_vcpu_add(vm, guest_main);
-	bc.mem = &vm->mem;
-	vk = virtio_kvm_create(vm, &kc);
-	bc.irq_ctx = vk;
-	r = virtio_blk__create(&bc, &blk);
-	TEST_ASSERT(!r, "virtio_blk__create: %d", r);
-	virtio_kvm_start(vk, virtio_blk__mmio(blk), 1);
+	r = virtio_blk__new(&bc, &blk, &desc.dev);
+	TEST_ASSERT(!r, "virtio_blk__new: %d", r);
+	vk = vm_virtio_attach(vm, &desc);
 	area = vm_alloc(vm, AREA_BYTES, 4096);
 	vcpu_set_entry(vcpu, guest_main, cpl, 1, area);
 

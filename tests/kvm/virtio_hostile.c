@@ -308,10 +308,12 @@ static bool good_ok(const char *mode, const struct ucall *uc, struct virtio_mmio
 
 static void run_mode(enum virtio_notify_mode notify, enum virtio_irq_method irq)
 {
-	struct virtio_kvm_cfg kc = { .notify = notify, .irq = irq, .iothread_cpu = -1 };
+	struct virtio_dev_desc desc = {
+		.wire = { .notify = notify, .irq = irq, .iothread_cpu = -1 },
+	};
 	struct virtio_blk_cfg bc = {
 		.backend = VIRTIO_BLK_BACKEND_RAM, .capacity_sectors = DISK_SECTORS, .num_queues = 1,
-		.queue_size_max = 256, .irq = &virtio_kvm_irq_ops,
+		.queue_size_max = 256,
 	};
 	int vector = GUEST_IRQ_VECTOR(VIRTIO_MMIO_GSI);
 	struct virtio_mmio_dev *dev;
@@ -329,13 +331,10 @@ static void run_mode(enum virtio_notify_mode notify, enum virtio_irq_method irq)
 	snprintf(mode, sizeof(mode), "%s + %s", virtio_notify_mode_name(notify),
 		 virtio_irq_method_name(irq));
 	vm = vm_create_with_vcpu(&vcpu, hostile_guest_main);
-	bc.mem = &vm->mem;
-	vk = virtio_kvm_create(vm, &kc);
-	bc.irq_ctx = vk;
-	r = virtio_blk__create(&bc, &blk);
-	TEST_ASSERT(!r, "virtio_blk__create: %d", r);
-	dev = virtio_blk__mmio(blk);
-	virtio_kvm_start(vk, dev, 1);
+	r = virtio_blk__new(&bc, &blk, &desc.dev);
+	TEST_ASSERT(!r, "virtio_blk__new: %d", r);
+	vk = vm_virtio_attach(vm, &desc);
+	dev = virtio_kvm_mmio(vk);
 	area = vm_alloc(vm, AREA_BYTES, 4096);
 	vm_ioapic_route(vm, VIRTIO_MMIO_GSI, (uint8_t)vector, virtio_irq_method_is_level(irq), false);
 	vm_install_handler(vm, vector, hostile_isr);

@@ -129,10 +129,10 @@ static void run(unsigned int cpl, enum virtio_notify_mode notify, bool feed)
 	struct feeder fd = { 0 };
 	char name[64];
 	uint64_t area;
-	struct virtio_kvm_cfg kc = { .notify = notify, .irq = IRQ_METHOD_LINE, .iothread_cpu = -1 };
+	struct virtio_dev_desc desc = { .wire = { .notify = notify, .irq = IRQ_METHOD_LINE, .iothread_cpu = -1 } };
 	struct virtio_blk_cfg bc = {
 		.backend = VIRTIO_BLK_BACKEND_RAM, .capacity_sectors = 16, .num_queues = 1,
-		.queue_size_max = QS, .irq = &virtio_kvm_irq_ops,
+		.queue_size_max = QS,
 	};
 	uint64_t ticks[ROUNDS], submitted = 0;
 	struct virtio_mmio_stats st;
@@ -145,12 +145,9 @@ static void run(unsigned int cpl, enum virtio_notify_mode notify, bool feed)
 	int r;
 
 	vm = vm_create_with_vcpu(&vcpu, guest_main);
-	bc.mem = &vm->mem;
-	vk = virtio_kvm_create(vm, &kc);
-	bc.irq_ctx = vk;
-	r = virtio_blk__create(&bc, &blk);
-	TEST_ASSERT(!r, "virtio_blk__create: %d", r);
-	virtio_kvm_start(vk, virtio_blk__mmio(blk), 1);
+	r = virtio_blk__new(&bc, &blk, &desc.dev);
+	TEST_ASSERT(!r, "virtio_blk__new: %d", r);
+	vk = vm_virtio_attach(vm, &desc);
 	area = vm_alloc(vm, AREA_BYTES, 4096);
 	vcpu_set_entry(vcpu, guest_main, cpl, 2, area, (uint64_t)mode);
 	vcpu_set_watchdog_ms(vcpu, 60000);

@@ -20,6 +20,7 @@ struct tdev {
 	int chains, resets;
 	bool refuse_chain;
 	int raised, lowered;
+	struct virtio_mmio_dev *bound;	/* what ops->bind handed over */
 };
 
 static struct tdev td;
@@ -60,6 +61,11 @@ static void tdev_reset(void *ctx)
 	((struct tdev *)ctx)->resets++;
 }
 
+static void tdev_bind(void *ctx, struct virtio_mmio_dev *transport)
+{
+	((struct tdev *)ctx)->bound = transport;
+}
+
 static void irq_raise(void *ctx)
 {
 	((struct tdev *)ctx)->raised++;
@@ -75,6 +81,7 @@ static const struct virtio_dev_ops tdev_ops = {
 	.handle_chain = tdev_handle,
 	.config_write = tdev_config_write,
 	.reset = tdev_reset,
+	.bind = tdev_bind,
 };
 static const struct virtio_mmio_irq_ops tirq = { .raise = irq_raise, .lower = irq_lower };
 static const uint8_t tconfig[12] = { 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 1, 2, 3, 4 };
@@ -502,6 +509,31 @@ static void test_item11_queue_notify(void)
 	CHECK_EQ(stats().notifies_bad_queue, 1);
 }
 
+/* A device with work of its own (RX, console input) completes through the
+ * handle the transport bound it to; that is not a guest notify. */
+static void test_device_completes_on_its_own(void)
+{
+	struct virtq_stats qs;
+
+	mkdev();
+	CHECK(td.bound == dev);
+	add_req(0, 0);
+	CHECK_EQ(virtio_dev_complete(td.bound, 0), -EAGAIN);	/* no DRIVER_OK yet */
+	CHECK_EQ(td.chains, 0);
+	bring_up(VERSION_1);
+	CHECK_EQ(virtio_dev_complete(td.bound, NQ), -EINVAL);
+	/* The chain made available earlier is processed now. */
+	CHECK_EQ(virtio_dev_complete(td.bound, 0), 0);
+	CHECK_EQ(used_count(0), 1);
+	CHECK_EQ(td.chains, 1);
+	CHECK_EQ(td.raised, 1);
+	virtio_mmio__get_queue_stats(dev, 0, &qs);
+	CHECK_EQ(qs.notifies, 0);
+	CHECK_EQ(qs.chains_completed, 1);
+	CHECK_EQ(stats().notifies, 0);
+	CHECK_EQ(invalid_total(), 0);
+}
+
 static void test_item12_edge_fires_per_event(void)
 {
 	mkdev();
@@ -847,6 +879,7 @@ int main(void)
 		KTAP_CASE(test_item09_queue_regs_locked_while_ready),
 		KTAP_CASE(test_item10_queue_ready_validation),
 		KTAP_CASE(test_item11_queue_notify),
+		KTAP_CASE(test_device_completes_on_its_own),
 		KTAP_CASE(test_item12_edge_fires_per_event),
 		KTAP_CASE(test_item13_interrupt_ack),
 		KTAP_CASE(test_item14_config_generation),
