@@ -47,19 +47,13 @@ const char *virtio_notify_mode_name(enum virtio_notify_mode m);
 /* Parses the names above; -1 if unknown. */
 int virtio_notify_mode_parse(const char *s);
 
-/* The interrupt method is the harness's one interrupt source's
- * (irq_source.h); the device tests keep these names for it. */
-#define virtio_irq_method irq_method
-static inline const char *virtio_irq_method_name(enum irq_method m) { return irq_method_name(m); }
-static inline int virtio_irq_method_parse(const char *s) { return irq_method_parse(s); }
-/* Whether the IOAPIC pin must be level-triggered for this method. */
-static inline bool virtio_irq_method_is_level(enum irq_method m) { return irq_method_is_level(m); }
+/* Interrupt methods: enum irq_method and its helpers (irq_source.h). */
 
 struct virtio_kvm_cfg {
 	uint64_t base;		/* window GPA; 0 = VIRTIO_MMIO_BASE */
 	uint32_t gsi;		/* 0 = VIRTIO_MMIO_GSI */
 	enum virtio_notify_mode notify;
-	enum virtio_irq_method irq;
+	enum irq_method irq;
 	int iothread_cpu;	/* -1: not pinned */
 };
 

@@ -251,7 +251,7 @@ struct integ_cfg {
 	uint32_t qs;
 	enum virtio_notify_mode notify;
 	int completion_irq;		/* 0: poll */
-	enum virtio_irq_method irq;	/* only with completion_irq */
+	enum irq_method irq;	/* only with completion_irq */
 	int event_idx, indirect;
 	uint64_t nsectors;
 };
@@ -297,7 +297,7 @@ static bool run_config(const struct integ_cfg *c, uint64_t seed, bool verbose)
 	snprintf(name, sizeof(name), "qs %u, %s, %s%s, event_idx %d, indirect %d, %" PRIu64
 		 " sectors", c->qs, virtio_notify_mode_name(c->notify),
 		 c->completion_irq ? "irq " : "poll", c->completion_irq ?
-		 virtio_irq_method_name(c->irq) : "", c->event_idx, c->indirect, n);
+		 irq_method_name(c->irq) : "", c->event_idx, c->indirect, n);
 
 	need = ring_bytes + (uint64_t)c->qs * sizeof(struct vring_drv_slot) +
 	       (uint64_t)nslots * (sizeof(struct virtio_blk_req) + VIRTIO_BLK_SECTOR_BYTES + 12) +
@@ -330,7 +330,7 @@ static bool run_config(const struct integ_cfg *c, uint64_t seed, bool verbose)
 	p->free_gpa = vm_alloc(vm, (uint64_t)nslots * 4, 0);
 
 	vm_ioapic_route(vm, VIRTIO_MMIO_GSI, (uint8_t)vector,
-			virtio_irq_method_is_level(c->irq), !c->completion_irq);
+			irq_method_is_level(c->irq), !c->completion_irq);
 	vm_install_handler(vm, vector, integ_isr);
 	vcpu_set_entry_irqs_on(vcpu, integ_guest_main, 3, 1, p_gpa);
 	vcpu_set_watchdog_ms(vcpu, 60000);
@@ -477,7 +477,7 @@ int main(void)
 	static const uint32_t qss[] = { 16, 256, 32768 };
 	static const enum virtio_notify_mode notifies[] = { NOTIFY_TRAPPED, NOTIFY_IOEVENTFD };
 	/* completion: poll, then irq by each method */
-	static const struct { int irq_mode; enum virtio_irq_method m; } comps[] = {
+	static const struct { int irq_mode; enum irq_method m; } comps[] = {
 		{ 0, IRQ_METHOD_LINE }, { 1, IRQ_METHOD_LINE }, { 1, IRQ_METHOD_IRQFD },
 		{ 1, IRQ_METHOD_IRQFD_RESAMPLE },
 	};

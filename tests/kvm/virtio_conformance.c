@@ -788,7 +788,7 @@ GUEST_CODE static void g19(struct cparams *p)
 /* ---- host ------------------------------------------------------------- */
 struct mode {
 	enum virtio_notify_mode notify;
-	enum virtio_irq_method irq;
+	enum irq_method irq;
 };
 
 struct rig {
@@ -1069,7 +1069,7 @@ static void h12(struct rig *r, int stage, const struct ucall *uc)
 		EXPECT(r, S(r).irqs_raised == 3, "device raised %" PRIu64 " for 3 completions",
 		       S(r).irqs_raised);
 		EXPECT(r, uc->args[2] >= 3, "guest took %" PRIu64 " interrupts", uc->args[2]);
-		if (!virtio_irq_method_is_level(r->m.irq))
+		if (!irq_method_is_level(r->m.irq))
 			EXPECT(r, S(r).irqs_lowered == 0 && virtio_mmio__irq_pending(r->dev),
 			       "edge, never acked: lowered %" PRIu64, S(r).irqs_lowered);
 	}
@@ -1234,7 +1234,7 @@ static void run_case(const struct ccase *c, struct mode m)
 
 	memset(&r, 0, sizeof(r));
 	snprintf(label, sizeof(label), "item %d [%s + %s]", c->item, virtio_notify_mode_name(m.notify),
-		 virtio_irq_method_name(m.irq));
+		 irq_method_name(m.irq));
 	r.label = label;
 	r.m = m;
 	r.ok = true;
@@ -1247,7 +1247,7 @@ static void run_case(const struct ccase *c, struct mode m)
 	r.p = addr_gpa2hva(r.vm, p_gpa);
 	r.p->area = vm_alloc(r.vm, AREA_BYTES, 4096);
 	r.p->ram_bytes = r.vm->mem.size_bytes;
-	r.p->level = virtio_irq_method_is_level(m.irq);
+	r.p->level = irq_method_is_level(m.irq);
 	r.p->tsc_khz = vcpu_tsc_khz(r.vcpu);
 	/* Masked until a case routes it: InterruptStatus is read by hand. */
 	vm_ioapic_route(r.vm, GSI, VEC, r.p->level, true);
@@ -1278,7 +1278,7 @@ static void run_case(const struct ccase *c, struct mode m)
 		}
 	}
 	ktap_result(r.ok, "item %d: %s [%s + %s]", c->item, c->what, virtio_notify_mode_name(m.notify),
-		    virtio_irq_method_name(m.irq));
+		    irq_method_name(m.irq));
 	virtio_kvm_destroy(r.vk);
 	virtio_blk__destroy(r.blk);
 	kvm_vm_free(r.vm);

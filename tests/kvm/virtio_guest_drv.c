@@ -258,7 +258,7 @@ static const struct virtio_dev_ops ramdisk_ops = { .handle_chain = ramdisk_chain
 struct variant {
 	unsigned int cpl;
 	enum virtio_notify_mode notify;
-	enum virtio_irq_method irq;
+	enum irq_method irq;
 	uint64_t features;
 };
 
@@ -297,7 +297,7 @@ static void run_variant(const struct variant *v)
 	bool ok = true;
 
 	snprintf(name, sizeof(name), "CPL%u %s + %s, features 0x%" PRIx64, v->cpl,
-		 virtio_notify_mode_name(v->notify), virtio_irq_method_name(v->irq), v->features);
+		 virtio_notify_mode_name(v->notify), irq_method_name(v->irq), v->features);
 	for (uint32_t s = 0; s < DISK_SECTORS; s++)
 		for (uint32_t i = 0; i < 512; i++)
 			rd.disk[s * 512 + i] = (uint8_t)(s * 7 + i);
@@ -310,7 +310,7 @@ static void run_variant(const struct variant *v)
 	area = vm_alloc(vm, AREA_BYTES, 4096);
 
 	vcpu_set_entry(vcpu, guest_code, v->cpl, 3, area, v->features,
-		       (uint64_t)virtio_irq_method_is_level(v->irq));
+		       (uint64_t)irq_method_is_level(v->irq));
 	expect_sync(vcpu, &uc, SYNC_INIT);
 	want_features = (1ull << VIRTIO_F_VERSION_1) | (1ull << VIRTIO_BLK_F_BLK_SIZE) |
 			(1ull << VIRTIO_BLK_F_MQ) | v->features;

@@ -306,7 +306,7 @@ static bool good_ok(const char *mode, const struct ucall *uc, struct virtio_mmio
 	return ok;
 }
 
-static void run_mode(enum virtio_notify_mode notify, enum virtio_irq_method irq)
+static void run_mode(enum virtio_notify_mode notify, enum irq_method irq)
 {
 	struct virtio_dev_desc desc = {
 		.wire = { .notify = notify, .irq = irq, .iothread_cpu = -1 },
@@ -329,14 +329,14 @@ static void run_mode(enum virtio_notify_mode notify, enum virtio_irq_method irq)
 	int r;
 
 	snprintf(mode, sizeof(mode), "%s + %s", virtio_notify_mode_name(notify),
-		 virtio_irq_method_name(irq));
+		 irq_method_name(irq));
 	vm = vm_create_with_vcpu(&vcpu, hostile_guest_main);
 	r = virtio_blk__new(&bc, &blk, &desc.dev);
 	TEST_ASSERT(!r, "virtio_blk__new: %d", r);
 	vk = vm_virtio_attach(vm, &desc);
 	dev = virtio_kvm_mmio(vk);
 	area = vm_alloc(vm, AREA_BYTES, 4096);
-	vm_ioapic_route(vm, VIRTIO_MMIO_GSI, (uint8_t)vector, virtio_irq_method_is_level(irq), false);
+	vm_ioapic_route(vm, VIRTIO_MMIO_GSI, (uint8_t)vector, irq_method_is_level(irq), false);
 	vm_install_handler(vm, vector, hostile_isr);
 	vcpu_set_entry_irqs_on(vcpu, hostile_guest_main, 3, 2, area, vm->mem.size_bytes);
 	vcpu_set_watchdog_ms(vcpu, 30000);	/* a lost config interrupt ends here */

@@ -15,7 +15,6 @@ static void method_names_round_trip(void)
 
 		CHECK(n != NULL);
 		CHECK_EQ(irq_method_parse(n), m);
-		CHECK_EQ(virtio_irq_method_parse(n), m);
 	}
 	CHECK(!strcmp(irq_method_name(IRQ_METHOD_IRQFD_RESAMPLE), "irqfd_resample"));
 	CHECK_EQ(irq_method_parse("irqfd_resampl"), -1);
@@ -28,7 +27,7 @@ static void names_out_of_range(void)
 {
 	CHECK(irq_method_name((enum irq_method)IRQ_METHOD_COUNT) == NULL);
 	CHECK(irq_method_name((enum irq_method)-1) == NULL);
-	CHECK(virtio_irq_method_name((enum irq_method)7) == NULL);
+	CHECK(irq_method_name((enum irq_method)7) == NULL);
 	CHECK(virtio_notify_mode_name((enum virtio_notify_mode)NOTIFY_MODE_COUNT) == NULL);
 	CHECK(virtio_notify_mode_name((enum virtio_notify_mode)-1) == NULL);
 }
