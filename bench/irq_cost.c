@@ -227,6 +227,13 @@ static enum guest_outcome deliver_rep(struct bench_ctx *c, int cpl, enum irq_met
 	 * on a moving base (vcpu_tsc_one_time_base()). */
 	in->have_offset = vcpu_tsc_one_time_base(vcpu, in->no_time_base, sizeof(in->no_time_base)) &&
 			  vcpu_tsc_offset(vcpu, &in->tsc_offset);
+	/* A halted vCPU's repetition measures only (b), which needs that time
+	 * base: without it, the guest is not run at all. */
+	if (!in->have_offset && w != WAIT_RUNNING) {
+		snprintf(why, why_len, "%s", in->no_time_base);
+		kvm_vm_free(vm);
+		return GUEST_SKIP;
+	}
 	if (w == WAIT_HALTED_OFF) {
 		struct kvm_enable_cap cap = { .cap = KVM_CAP_HALT_POLL, .args = { 0 } };
 
