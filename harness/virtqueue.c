@@ -63,9 +63,7 @@ void virtq_reset(struct virtq *vq)
 	vq->desc_gpa = vq->avail_gpa = vq->used_gpa = 0;
 	vq->event_idx = vq->indirect = false;
 	vq->mem = NULL;
-	vq->desc = NULL;
-	vq->avail = NULL;
-	vq->used = NULL;
+	memset(&vq->vr, 0, sizeof(vq->vr));
 	vq->last_avail = vq->used_idx = vq->signalled_used = 0;
 	vq->pushed = 0;
 	vq->broken = false;
@@ -78,19 +76,42 @@ void virtq_free(struct virtq *vq)
 	vq->bufs_cap = 0;
 }
 
+/*
+ * Area sizes from the UAPI structs: the avail ring is its header (flags,
+ * idx), ring[size] and used_event; the used ring its header, ring[size] and
+ * avail_event. The trailing event field is what vring_used_event() /
+ * vring_avail_event() address, and exists only with EVENT_IDX.
+ */
+static uint64_t desc_bytes(uint32_t n)
+{
+	return sizeof(struct vring_desc) * (uint64_t)n;
+}
+
+static uint64_t avail_bytes(uint32_t n, bool event_idx)
+{
+	return sizeof(struct vring_avail) + sizeof(__virtio16) * (uint64_t)n +
+	       (event_idx ? sizeof(__virtio16) : 0);
+}
+
+static uint64_t used_bytes(uint32_t n, bool event_idx)
+{
+	return sizeof(struct vring_used) + sizeof(struct vring_used_elem) * (uint64_t)n +
+	       (event_idx ? sizeof(__virtio16) : 0);
+}
+
 uint64_t virtq_desc_bytes(uint16_t size)
 {
-	return 16ull * size;
+	return desc_bytes(size);
 }
 
 uint64_t virtq_avail_bytes(uint16_t size)
 {
-	return 6ull + 2ull * size;	/* flags, idx, ring[size], used_event */
+	return avail_bytes(size, true);
 }
 
 uint64_t virtq_used_bytes(uint16_t size)
 {
-	return 6ull + 8ull * size;	/* flags, idx, ring[size], avail_event */
+	return used_bytes(size, true);
 }
 
 /* The bytes the device really touches: used_event and avail_event exist
@@ -101,11 +122,9 @@ struct area {
 
 static void ring_areas(const struct virtq *vq, uint32_t n, bool event_idx, struct area out[3])
 {
-	uint64_t ev = event_idx ? 2 : 0;
-
-	out[0] = (struct area){ vq->desc_gpa, 16ull * n };
-	out[1] = (struct area){ vq->avail_gpa, 4 + 2ull * n + ev };
-	out[2] = (struct area){ vq->used_gpa, 4 + 8ull * n + ev };
+	out[0] = (struct area){ vq->desc_gpa, desc_bytes(n) };
+	out[1] = (struct area){ vq->avail_gpa, avail_bytes(n, event_idx) };
+	out[2] = (struct area){ vq->used_gpa, used_bytes(n, event_idx) };
 }
 
 /* Areas already lie inside guest RAM: no sum wraps. */
@@ -160,9 +179,7 @@ int virtq_enable(struct virtq *vq, const struct guest_mem *mem,
 		vq->bufs_cap = n;
 	}
 	vq->mem = mem;
-	vq->desc = d;
-	vq->avail = a;
-	vq->used = u;
+	vq->vr = (struct vring){ .num = n, .desc = d, .avail = a, .used = u };
 	vq->event_idx = event_idx;
 	vq->indirect = indirect;
 	vq->ready = true;
@@ -205,13 +222,13 @@ int virtq_pop(struct virtq *vq, struct virtq_chain *c)
 		return -EIO;
 	if (!vq->ready)
 		return 0;
-	avail_idx = ld16_acquire(&vq->avail->idx);
+	avail_idx = ld16_acquire(&vq->vr.avail->idx);
 	if (avail_idx == vq->last_avail)
 		return 0;
 	if ((uint16_t)(avail_idx - vq->last_avail) > vq->size)
 		return fail(vq, VQ_ERR_AVAIL_IDX);
 	/* size is a power of two, so the mask keeps the slot in the ring. */
-	head = ld16(&vq->avail->ring[vq->last_avail & (vq->size - 1)]);
+	head = ld16(&vq->vr.avail->ring[vq->last_avail & (vq->size - 1)]);
 	if (head >= vq->size)
 		return fail(vq, VQ_ERR_HEAD);
 
@@ -219,7 +236,7 @@ int virtq_pop(struct virtq *vq, struct virtq_chain *c)
 	c->n_out = c->n_in = 0;
 	c->out_bytes = c->in_bytes = 0;
 	c->bufs = vq->bufs;
-	table = (const uint8_t *)vq->desc;
+	table = (const uint8_t *)vq->vr.desc;
 	table_n = vq->size;
 	idx = head;
 	for (;;) {
@@ -283,12 +300,12 @@ void virtq_push(struct virtq *vq, uint16_t head, uint32_t written_bytes)
 
 	if (!vq->ready || vq->broken)
 		return;
-	e = &vq->used->ring[vq->used_idx & (vq->size - 1)];
+	e = &vq->vr.used->ring[vq->used_idx & (vq->size - 1)];
 	__atomic_store_n(&e->id, head, __ATOMIC_RELAXED);
 	__atomic_store_n(&e->len, written_bytes, __ATOMIC_RELAXED);
 	vq->used_idx++;
 	/* Release: the element is visible before the index that publishes it. */
-	__atomic_store_n(&vq->used->idx, vq->used_idx, __ATOMIC_RELEASE);
+	__atomic_store_n(&vq->vr.used->idx, vq->used_idx, __ATOMIC_RELEASE);
 	vq->pushed++;
 	vq->stats.chains_completed++;
 }
@@ -307,13 +324,13 @@ bool virtq_should_notify(struct virtq *vq)
 	 * suppression state, or we race with it going to sleep. */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	if (vq->event_idx) {
-		uint16_t used_event = ld16(&vq->avail->ring[vq->size]);
+		uint16_t used_event = ld16(&vring_used_event(&vq->vr));
 
 		/* More than 64K completions since the last decision: the
 		 * 16-bit arithmetic cannot tell, so notify. */
-		notify = pushed > 0xffff || virtq_need_event(used_event, new_idx, old_idx);
+		notify = pushed > 0xffff || vring_need_event(used_event, new_idx, old_idx);
 	} else {
-		notify = !(ld16(&vq->avail->flags) & VRING_AVAIL_F_NO_INTERRUPT);
+		notify = !(ld16(&vq->vr.avail->flags) & VRING_AVAIL_F_NO_INTERRUPT);
 	}
 	if (notify)
 		vq->stats.used_irqs++;
@@ -322,16 +339,11 @@ bool virtq_should_notify(struct virtq *vq)
 	return notify;
 }
 
-static uint16_t *avail_event(struct virtq *vq)
-{
-	return (uint16_t *)&vq->used->ring[vq->size];
-}
-
 void virtq_disable_kicks(struct virtq *vq)
 {
 	/* With EVENT_IDX a stale avail_event already suppresses kicks. */
 	if (vq->ready && !vq->event_idx)
-		st16(&vq->used->flags, VRING_USED_F_NO_NOTIFY);
+		st16(&vq->vr.used->flags, VRING_USED_F_NO_NOTIFY);
 }
 
 bool virtq_enable_kicks(struct virtq *vq)
@@ -339,13 +351,13 @@ bool virtq_enable_kicks(struct virtq *vq)
 	if (!vq->ready || vq->broken)
 		return false;
 	if (vq->event_idx)
-		st16(avail_event(vq), vq->last_avail);
+		st16(&vring_avail_event(&vq->vr), vq->last_avail);
 	else
-		st16(&vq->used->flags, 0);
+		st16(&vq->vr.used->flags, 0);
 	/* Store-load ordering against the guest's "publish idx, then read
 	 * flags/avail_event": without it a kick can be lost. */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	return ld16_acquire(&vq->avail->idx) != vq->last_avail;
+	return ld16_acquire(&vq->vr.avail->idx) != vq->last_avail;
 }
 
 size_t virtq_chain_read(const struct virtq_chain *c, uint64_t off, void *dst, size_t len)

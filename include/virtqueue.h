@@ -75,9 +75,9 @@ struct virtq {
 
 	/* Device state, valid while ready. */
 	const struct guest_mem *mem;
-	struct vring_desc *desc;	/* host views into guest RAM */
-	struct vring_avail *avail;
-	struct vring_used *used;
+	struct vring vr;		/* host views into guest RAM; vr.num = size
+					 * (the UAPI layout, so vring_used_event()
+					 * and vring_avail_event() find the fields) */
 	uint16_t last_avail;		/* next avail slot to consume */
 	uint16_t used_idx;		/* our copy of used.idx */
 	uint16_t signalled_used;	/* used_idx at the last notify decision */
@@ -96,7 +96,8 @@ void virtq_init(struct virtq *vq, uint16_t size_max);
 void virtq_reset(struct virtq *vq);
 void virtq_free(struct virtq *vq);
 
-/* Ring-area sizes in bytes for a queue of `size` entries (split layout). */
+/* Ring-area sizes in bytes for a queue of `size` entries (split layout, from
+ * <linux/virtio_ring.h>'s structs), used_event/avail_event included. */
 uint64_t virtq_desc_bytes(uint16_t size);
 uint64_t virtq_avail_bytes(uint16_t size);
 uint64_t virtq_used_bytes(uint16_t size);
@@ -146,11 +147,5 @@ bool virtq_enable_kicks(struct virtq *vq);
  * never touches a readable buffer. */
 size_t virtq_chain_read(const struct virtq_chain *c, uint64_t off, void *dst, size_t len);
 size_t virtq_chain_write(const struct virtq_chain *c, uint64_t off, const void *src, size_t len);
-
-/* The EVENT_IDX rule: interrupt when new crosses event since old. */
-static inline bool virtq_need_event(uint16_t event, uint16_t new_idx, uint16_t old_idx)
-{
-	return (uint16_t)(new_idx - event - 1) < (uint16_t)(new_idx - old_idx);
-}
 
 #endif

@@ -410,18 +410,35 @@ static void test_no_interrupt_flag(void)
 	CHECK(virtq_should_notify(&vq));
 }
 
+/* The area sizes QueueReady validates: the spec's table (virtio 1.x, 2.7),
+ * and together what <linux/virtio_ring.h>'s vring_size() gives unpadded. */
+static void test_ring_area_sizes(void)
+{
+	static const uint16_t sizes[] = { 1, 2, 16, 256, 4096, 32768 };
+
+	for (unsigned int i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		uint64_t n = sizes[i];
+
+		CHECK_EQ(virtq_desc_bytes(n), 16 * n);
+		CHECK_EQ(virtq_avail_bytes(n), 6 + 2 * n);
+		CHECK_EQ(virtq_used_bytes(n), 6 + 8 * n);
+		CHECK_EQ(virtq_desc_bytes(n) + virtq_avail_bytes(n) + virtq_used_bytes(n),
+			 vring_size(n, 1));
+	}
+}
+
 static void test_event_idx_math(void)
 {
 	/* (u16)(new - event - 1) < (u16)(new - old) */
-	CHECK(virtq_need_event(0, 1, 0));
-	CHECK(!virtq_need_event(1, 1, 0));
-	CHECK(virtq_need_event(1, 2, 0));
-	CHECK(virtq_need_event(4, 8, 4));
-	CHECK(!virtq_need_event(8, 8, 4));
-	CHECK(!virtq_need_event(3, 8, 4));
-	CHECK(virtq_need_event(65535, 2, 65534));	/* across the wrap */
-	CHECK(!virtq_need_event(2, 2, 65534));
-	CHECK(!virtq_need_event(5, 5, 5));		/* nothing new */
+	CHECK(vring_need_event(0, 1, 0));
+	CHECK(!vring_need_event(1, 1, 0));
+	CHECK(vring_need_event(1, 2, 0));
+	CHECK(vring_need_event(4, 8, 4));
+	CHECK(!vring_need_event(8, 8, 4));
+	CHECK(!vring_need_event(3, 8, 4));
+	CHECK(vring_need_event(65535, 2, 65534));	/* across the wrap */
+	CHECK(!vring_need_event(2, 2, 65534));
+	CHECK(!vring_need_event(5, 5, 5));		/* nothing new */
 }
 
 static void test_event_idx_suppression(void)
@@ -547,6 +564,7 @@ int main(void)
 		KTAP_CASE(test_used_ring_publish),
 		KTAP_CASE(test_index_wraparound),
 		KTAP_CASE(test_no_interrupt_flag),
+		KTAP_CASE(test_ring_area_sizes),
 		KTAP_CASE(test_event_idx_math),
 		KTAP_CASE(test_event_idx_suppression),
 		KTAP_CASE(test_kick_suppression_flags),
