@@ -168,14 +168,26 @@ static inline bool tring_used(struct tring *r, uint32_t *id, uint32_t *len)
 	return true;
 }
 
+/* The event fields where <linux/virtio_ring.h> puts them (the device reads
+ * them the same way, so test and device cannot disagree on the layout). */
+static inline struct vring tring_vring(const struct tring *r)
+{
+	return (struct vring){ .num = r->size, .desc = r->desc, .avail = r->avail,
+			       .used = r->used };
+}
+
 static inline uint16_t *tring_used_event(struct tring *r)
 {
-	return &r->avail->ring[r->size];
+	struct vring vr = tring_vring(r);
+
+	return &vring_used_event(&vr);
 }
 
 static inline uint16_t *tring_avail_event(struct tring *r)
 {
-	return (uint16_t *)&r->used->ring[r->size];
+	struct vring vr = tring_vring(r);
+
+	return &vring_avail_event(&vr);
 }
 
 #endif

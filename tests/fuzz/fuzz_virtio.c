@@ -392,13 +392,12 @@ static void run_op(struct fz *f, struct input *in)
 		blk_request(f, in);
 		break;
 	case 12: {	/* suppression fields: avail.flags and used_event */
-		struct vring_avail *a;
-		uint16_t size = f->qsize ? f->qsize : 1;
+		struct vring vr = { .num = f->qsize ? f->qsize : 1 };
 
 		q = pick_q(f, in);
-		a = (void *)(f->mem.hva + FZ_AVAIL(q));
-		a->flags = u8(in) & 1;
-		a->ring[size] = u16(in);
+		vr.avail = (void *)(f->mem.hva + FZ_AVAIL(q));
+		vr.avail->flags = u8(in) & 1;
+		vring_used_event(&vr) = u16(in);
 		break;
 	}
 	case 13:

@@ -201,14 +201,14 @@ static void test_init_layout(void)
 			CHECK_EQ(vring_drv_avail_addr(&f.q), 0x1000 + 16 * num);
 			CHECK_EQ(vring_drv_used_addr(&f.q) % aligns[a], 0);
 			/* used ring and avail_event end exactly at vring_size(). */
-			CHECK_EQ(vring_drv_used_addr(&f.q) + 6 + 8 * num,
+			CHECK_EQ((uint8_t *)(&vring_avail_event(&f.t) + 1) - f.t.ram,
 				 0x1000 + vring_size(num, aligns[a]));
 			CHECK_EQ(f.t.avail->idx, 0);
 			CHECK_EQ(f.t.avail->flags, 0);
 			CHECK_EQ(f.t.used->idx, 0);
 			CHECK_EQ(f.t.used->flags, 0);
-			CHECK_EQ(f.t.avail->ring[num], 0);	/* used_event */
-			CHECK_EQ(*(uint16_t *)&f.t.used->ring[num], 0);	/* avail_event */
+			CHECK_EQ(vring_used_event(&f.t), 0);
+			CHECK_EQ(vring_avail_event(&f.t), 0);
 			fix_fini(&f);
 		}
 	}
@@ -593,7 +593,7 @@ static void test_event_idx_kick(void)
 	unsigned long sent = 0;
 
 	fix_init(&f, 256, 4096, 1ULL << VIRTIO_RING_F_EVENT_IDX);
-	avail_event = (uint16_t *)&f.t.used->ring[256];
+	avail_event = &vring_avail_event(&f.t);
 
 	/* Hand-picked: event 0, first add kicks; event 5 is crossed only by
 	 * the add that makes avail idx 6. NO_NOTIFY is ignored under EVENT_IDX. */
@@ -660,7 +660,7 @@ static void test_event_idx_65536_unkicked(void)
 	uint32_t len;
 
 	fix_init(&f, 16, 4096, 1ULL << VIRTIO_RING_F_EVENT_IDX);
-	*(uint16_t *)&f.t.used->ring[16] = 0;		/* avail_event */
+	vring_avail_event(&f.t) = 0;
 	for (unsigned long i = 0; i < 65536; i++) {
 		TEST_ASSERT(add1(&f, i) >= 0, "add %lu", i);
 		vring_drv_publish(&f.q);
@@ -698,7 +698,7 @@ static void test_interrupt_suppression(void)
 
 	/* With EVENT_IDX: used_event, judged the way the device judges it. */
 	fix_init(&f, 16, 4096, 1ULL << VIRTIO_RING_F_EVENT_IDX);
-	uint16_t *used_event = &f.t.avail->ring[16];
+	uint16_t *used_event = &vring_used_event(&f.t);
 	for (int round = 0; round < 3; round++) {
 		uint16_t base = f.q.last_used;
 
