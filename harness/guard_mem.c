@@ -1,10 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Guest RAM with PROT_NONE guards around it (include/guard_mem.h). */
 #include <errno.h>
+#include <signal.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 
 #include "guard_mem.h"
+#include "test_util.h"
 
 int guard_mem_map(struct guard_mem *g, uint64_t bytes, uint64_t align)
 {
@@ -45,4 +50,24 @@ void guard_mem_unmap(struct guard_mem *g)
 	if (g->base)
 		munmap(g->base, g->len);
 	memset(g, 0, sizeof(*g));
+}
+
+bool guard_mem_touch_faults(volatile uint8_t *p, bool write)
+{
+	int status;
+	pid_t pid;
+
+	fflush(stdout);
+	pid = fork();
+	TEST_ASSERT(pid >= 0, "fork");
+	if (pid == 0) {
+		signal(SIGSEGV, SIG_DFL);	/* not ASan's report-and-exit */
+		if (write)
+			*p = 1;
+		else
+			(void)*p;
+		_exit(0);
+	}
+	TEST_ASSERT(waitpid(pid, &status, 0) == pid, "waitpid");
+	return WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV;
 }

@@ -9,6 +9,7 @@
 #ifndef MMIOBENCH_GUARD_MEM_H
 #define MMIOBENCH_GUARD_MEM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -24,5 +25,8 @@ struct guard_mem {
 /* bytes: a multiple of 4 KiB; align: a power of two (0 = 4 KiB). 0 or -errno. */
 int guard_mem_map(struct guard_mem *g, uint64_t bytes, uint64_t align);
 void guard_mem_unmap(struct guard_mem *g);	/* zeroed struct: no-op */
+/* For tests that prove a guard: whether reading (or writing) *p kills a
+ * forked child with SIGSEGV. The parent is never touched. */
+bool guard_mem_touch_faults(volatile uint8_t *p, bool write);
 
 #endif

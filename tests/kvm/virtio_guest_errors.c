@@ -18,10 +18,8 @@
  * mapping (a forked child touching either dies of SIGSEGV).
  */
 #include <inttypes.h>
-#include <signal.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/wait.h>
 
 #include <linux/virtio_blk.h>
 
@@ -186,31 +184,15 @@ static void run(unsigned int cpl, enum virtio_notify_mode notify)
 	kvm_vm_free(vm);
 }
 
-static bool touch_faults(volatile uint8_t *p)
-{
-	int status;
-	pid_t pid;
-
-	fflush(stdout);
-	pid = fork();
-	TEST_ASSERT(pid >= 0, "fork");
-	if (pid == 0) {
-		signal(SIGSEGV, SIG_DFL);	/* not ASan's report-and-exit */
-		(void)*p;
-		_exit(0);
-	}
-	TEST_ASSERT(waitpid(pid, &status, 0) == pid, "waitpid");
-	return WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV;
-}
-
 static void test_ram_guards(void)
 {
 	struct kvm_vcpu *vcpu;
 	struct kvm_vm *vm = vm_create_with_vcpu(&vcpu, guest_main);
 	uint8_t *hva = vm->mem.hva;
 
-	ktap_result(touch_faults(hva - 1) && touch_faults(hva + vm->mem.size_bytes) &&
-		    !touch_faults(hva + vm->mem.size_bytes - 1),
+	ktap_result(guard_mem_touch_faults(hva - 1, false) &&
+		    guard_mem_touch_faults(hva + vm->mem.size_bytes, false) &&
+		    !guard_mem_touch_faults(hva + vm->mem.size_bytes - 1, false),
 		    "guest RAM (%llu MiB): the byte below and the byte above its host mapping fault",
 		    (unsigned long long)(vm->mem.size_bytes >> 20));
 	kvm_vm_free(vm);

@@ -6,34 +6,10 @@
  * escapes guest RAM cannot go unnoticed. Host only.
  */
 #include <errno.h>
-#include <signal.h>
 #include <stdlib.h>
-#include <unistd.h>
-#include <sys/wait.h>
 
 #include "guard_mem.h"
 #include "test_util.h"
-
-/* Whether touching p (read or write) kills a child with SIGSEGV. */
-static bool touch_faults(volatile uint8_t *p, bool write)
-{
-	int status;
-	pid_t pid;
-
-	fflush(stdout);
-	pid = fork();
-	TEST_ASSERT(pid >= 0, "fork");
-	if (pid == 0) {
-		signal(SIGSEGV, SIG_DFL);	/* not ASan's report-and-exit */
-		if (write)
-			*p = 1;
-		else
-			(void)*p;
-		_exit(0);
-	}
-	TEST_ASSERT(waitpid(pid, &status, 0) == pid, "waitpid");
-	return WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV;
-}
 
 static void check_guards(uint64_t bytes, uint64_t align)
 {
@@ -45,13 +21,13 @@ static void check_guards(uint64_t bytes, uint64_t align)
 	CHECK_EQ((uintptr_t)g.hva & ((align ? align : 4096) - 1), 0);
 	CHECK_EQ(g.hva[0] | g.hva[bytes / 2] | g.hva[bytes - 1], 0);
 	g.hva[0] = g.hva[bytes - 1] = 0x5a;		/* usable to the last byte */
-	CHECK(!touch_faults(g.hva + bytes - 1, true));
-	CHECK(touch_faults(g.hva - 1, false));
-	CHECK(touch_faults(g.hva - 1, true));
-	CHECK(touch_faults(g.hva + bytes, false));
-	CHECK(touch_faults(g.hva + bytes, true));
-	CHECK(touch_faults(g.hva - GUARD_MEM_GUARD_BYTES, false));
-	CHECK(touch_faults(g.hva + bytes + GUARD_MEM_GUARD_BYTES - 1, false));
+	CHECK(!guard_mem_touch_faults(g.hva + bytes - 1, true));
+	CHECK(guard_mem_touch_faults(g.hva - 1, false));
+	CHECK(guard_mem_touch_faults(g.hva - 1, true));
+	CHECK(guard_mem_touch_faults(g.hva + bytes, false));
+	CHECK(guard_mem_touch_faults(g.hva + bytes, true));
+	CHECK(guard_mem_touch_faults(g.hva - GUARD_MEM_GUARD_BYTES, false));
+	CHECK(guard_mem_touch_faults(g.hva + bytes + GUARD_MEM_GUARD_BYTES - 1, false));
 	guard_mem_unmap(&g);
 	CHECK(!g.base);
 }
