@@ -125,6 +125,13 @@ qemu=(qemu-system-x86_64 -accel tcg,thread=single -smp 2 -m 1024
 	-serial "file:$ctl/console.log" -monitor none -display none -nic none
 	"${qshares[@]}")
 [ "$verbose" = 1 ] && echo "svm: ${qemu[*]}" >&2
+# Several worktrees on one small machine: MMIOBENCH_SVM_LOCK names a file
+# whose lock serialises the VMs (two TCG guests on two cores starve each
+# other into watchdog timeouts). Unset: no lock.
+if [ -n "${MMIOBENCH_SVM_LOCK:-}" ]; then
+	exec 8>"$MMIOBENCH_SVM_LOCK"
+	flock 8
+fi
 t0=$(date +%s)
 : >"$ctl/output"
 timeout -k 10 "$timeout_s" "${qemu[@]}" </dev/null >"$ctl/qemu.log" 2>&1 &
