@@ -41,11 +41,17 @@ struct virtio_mmio_dev {
 	uint32_t reset_pending;
 	uint32_t queue_reset_pending[VIRTIO_MMIO_MAX_QUEUES];
 	uint8_t config[VIRTIO_MMIO_CONFIG_MAX_BYTES];
-	struct virtq vqs[];
+	struct virtq *vqs[];
 };
 
 /* Once per kind per process: a hostile guest must not flood stderr. */
 static uint32_t logged_kinds;
+
+/* DRIVER_OK and not FAILED: the only status in which queues are served. */
+static bool device_live(const struct virtio_mmio_dev *dev)
+{
+	return (dev->status & (S_DRIVER_OK | S_FAILED)) == S_DRIVER_OK;
+}
 
 static const char *const inval_names[VMMIO_INVAL_NR] = {
 	[VMMIO_INVAL_WIDTH] = "wrong access width",
@@ -142,7 +148,7 @@ static bool reset_waiting(struct virtio_mmio_dev *dev, uint16_t q)
  */
 static void process_queue(struct virtio_mmio_dev *dev, uint16_t q)
 {
-	struct virtq *vq = &dev->vqs[q];
+	struct virtq *vq = dev->vqs[q];
 	struct virtq_chain c;
 	bool stopped = false;
 	int r;
@@ -163,7 +169,7 @@ static void process_queue(struct virtio_mmio_dev *dev, uint16_t q)
 			if (reset_waiting(dev, q))
 				dev->stats.chains_during_reset++;
 		}
-	} while (!stopped && !vq->broken && virtq_enable_kicks(vq));
+	} while (!stopped && !virtq_is_broken(vq) && virtq_enable_kicks(vq));
 	if (stopped) {
 		dev->stats.reset_preemptions++;
 		/* Kicks back on, in case the reset turns out not to concern
@@ -173,7 +179,7 @@ static void process_queue(struct virtio_mmio_dev *dev, uint16_t q)
 
 	if (virtq_should_notify(vq))
 		irq_event(dev, VIRTIO_MMIO_INT_VRING);
-	if (vq->broken)
+	if (virtq_is_broken(vq))
 		needs_reset(dev);
 }
 
@@ -191,14 +197,9 @@ static void notify_locked(struct virtio_mmio_dev *dev, uint32_t value)
 		dev->stats.notifies_bad_queue++;
 		return;
 	}
-	vq = &dev->vqs[q];
-	if ((dev->status & (S_DRIVER_OK | S_FAILED)) != S_DRIVER_OK ||
-	    !vq->ready || vq->broken) {
-		vq->stats.notifies_ignored++;
-		return;
-	}
-	vq->stats.notifies++;
-	process_queue(dev, (uint16_t)q);
+	vq = dev->vqs[q];
+	if (virtq_accept_notify(vq, device_live(dev)))
+		process_queue(dev, (uint16_t)q);
 }
 
 void virtio_mmio__notify(struct virtio_mmio_dev *dev, uint32_t notify_value)
@@ -214,11 +215,10 @@ int virtio_dev_complete(struct virtio_mmio_dev *dev, uint16_t q)
 
 	pthread_mutex_lock(&dev->lock);
 	if (q < dev->cfg.num_queues) {
-		struct virtq *vq = &dev->vqs[q];
+		struct virtq *vq = dev->vqs[q];
 
 		r = -EAGAIN;
-		if ((dev->status & (S_DRIVER_OK | S_FAILED)) == S_DRIVER_OK && vq->ready &&
-		    !vq->broken) {
+		if (device_live(dev) && virtq_is_ready(vq) && !virtq_is_broken(vq)) {
 			process_queue(dev, q);
 			r = 0;
 		}
@@ -239,7 +239,7 @@ static void reset_locked(struct virtio_mmio_dev *dev)
 	dev->dev_features_sel = dev->drv_features_sel = 0;
 	dev->queue_sel = dev->shm_sel = 0;
 	for (uint32_t i = 0; i < dev->cfg.num_queues; i++)
-		virtq_reset(&dev->vqs[i]);
+		virtq_reset(dev->vqs[i]);
 	dev->stats.resets++;
 	if (dev->cfg.ops->reset)
 		dev->cfg.ops->reset(dev->cfg.ops_ctx);
@@ -298,7 +298,7 @@ static void status_write(struct virtio_mmio_dev *dev, uint32_t val)
 
 static struct virtq *sel_queue(struct virtio_mmio_dev *dev)
 {
-	return dev->queue_sel < dev->cfg.num_queues ? &dev->vqs[dev->queue_sel] : NULL;
+	return dev->queue_sel < dev->cfg.num_queues ? dev->vqs[dev->queue_sel] : NULL;
 }
 
 /* Queue configuration is legal between FEATURES_OK and DRIVER_OK, or after
@@ -306,19 +306,17 @@ static struct virtq *sel_queue(struct virtio_mmio_dev *dev)
  * queue is not ready. */
 static bool queue_cfg_allowed(struct virtio_mmio_dev *dev, struct virtq *vq)
 {
-	return (dev->status & (S_FEAT_OK | S_FAILED)) == S_FEAT_OK && !vq->ready;
+	return (dev->status & (S_FEAT_OK | S_FAILED)) == S_FEAT_OK && !virtq_is_ready(vq);
 }
 
 /* QueueReady = 1. A refused queue keeps reading 0 and is counted by why. */
 static void queue_enable(struct virtio_mmio_dev *dev, struct virtq *vq)
 {
-	int r = virtq_enable(vq, dev->cfg.mem,
-			     dev->negotiated & (1ull << VIRTIO_RING_F_EVENT_IDX),
-			     dev->negotiated & (1ull << VIRTIO_RING_F_INDIRECT_DESC));
+	int r = virtq_set_ready(vq, dev->cfg.mem, dev->negotiated);
 
 	for (uint32_t i = 0; !r && i < dev->cfg.num_queues; i++) {
-		if (&dev->vqs[i] != vq && virtq_rings_overlap(vq, &dev->vqs[i])) {
-			vq->ready = false;
+		if (dev->vqs[i] != vq && virtq_rings_overlap(vq, dev->vqs[i])) {
+			virtq_clear_ready(vq);
 			r = -EEXIST;
 		}
 	}
@@ -330,9 +328,10 @@ static void queue_enable(struct virtio_mmio_dev *dev, struct virtq *vq)
 static void queue_write(struct virtio_mmio_dev *dev, uint32_t off, uint32_t val)
 {
 	struct virtq *vq = sel_queue(dev);
-	uint64_t *gpa = NULL;
+	enum virtq_area area;
+	uint64_t gpa;
 
-	if (!vq || !vq->size_max) {
+	if (!vq || !virtq_size_max(vq)) {
 		inval(dev, VMMIO_INVAL_QUEUE_SEL, off, 4, true);
 		return;
 	}
@@ -340,10 +339,10 @@ static void queue_write(struct virtio_mmio_dev *dev, uint32_t off, uint32_t val)
 		if (val > 1) {
 			inval(dev, VMMIO_INVAL_VALUE, off, 4, true);
 		} else if (val == 0) {
-			vq->ready = false;	/* stop using it; indices kept */
+			virtq_clear_ready(vq);	/* stop using it; indices kept */
 		} else if ((dev->status & (S_FEAT_OK | S_FAILED)) != S_FEAT_OK) {
 			inval(dev, VMMIO_INVAL_STATE, off, 4, true);
-		} else if (!vq->ready) {
+		} else if (!virtq_is_ready(vq)) {
 			queue_enable(dev, vq);
 		}
 		return;
@@ -368,24 +367,27 @@ static void queue_write(struct virtio_mmio_dev *dev, uint32_t off, uint32_t val)
 	case VIRTIO_MMIO_QUEUE_NUM:
 		/* Whatever the driver wrote, so that a bad size is refused at
 		 * QueueReady like every other bad value, never half-applied. */
-		vq->size = val;
+		virtq_set_size(vq, val);
 		return;
 	case VIRTIO_MMIO_QUEUE_DESC_LOW:
 	case VIRTIO_MMIO_QUEUE_DESC_HIGH:
-		gpa = &vq->desc_gpa;
+		area = VQ_AREA_DESC;
 		break;
 	case VIRTIO_MMIO_QUEUE_AVAIL_LOW:
 	case VIRTIO_MMIO_QUEUE_AVAIL_HIGH:
-		gpa = &vq->avail_gpa;
+		area = VQ_AREA_DRIVER;
 		break;
 	default:
-		gpa = &vq->used_gpa;
+		area = VQ_AREA_DEVICE;
 		break;
 	}
+	/* Each register is one half of a 64-bit address. */
+	gpa = virtq_area_addr(vq, area);
 	if (off & 4)
-		*gpa = (*gpa & 0xffffffffull) | ((uint64_t)val << 32);
+		gpa = (gpa & 0xffffffffull) | ((uint64_t)val << 32);
 	else
-		*gpa = (*gpa & ~0xffffffffull) | val;
+		gpa = (gpa & ~0xffffffffull) | val;
+	virtq_set_area_addr(vq, area, gpa);
 }
 
 /* ---- register file ---- */
@@ -409,10 +411,10 @@ static uint32_t reg_read(struct virtio_mmio_dev *dev, uint32_t off)
 		return (uint32_t)(dev->offered >> (32 * dev->dev_features_sel));
 	case VIRTIO_MMIO_QUEUE_NUM_MAX:
 		vq = sel_queue(dev);
-		return vq ? vq->size_max : 0;
+		return vq ? virtq_size_max(vq) : 0;
 	case VIRTIO_MMIO_QUEUE_READY:
 		vq = sel_queue(dev);
-		return vq ? vq->ready : 0;
+		return vq ? virtq_is_ready(vq) : 0;
 	case VIRTIO_MMIO_INTERRUPT_STATUS:
 		return __atomic_load_n(&dev->isr, __ATOMIC_SEQ_CST);
 	case VIRTIO_MMIO_STATUS:
@@ -638,8 +640,13 @@ int virtio_mmio__create(const struct virtio_mmio_cfg *cfg, struct virtio_mmio_de
 			~cfg->features_off & ~NEVER_OFFERED) | (1ull << VIRTIO_F_VERSION_1);
 	if (cfg->config_len_bytes)
 		memcpy(dev->config, cfg->config, cfg->config_len_bytes);
-	for (uint32_t i = 0; i < cfg->num_queues; i++)
-		virtq_init(&dev->vqs[i], (uint16_t)qmax);
+	for (uint32_t i = 0; i < cfg->num_queues; i++) {
+		dev->vqs[i] = virtq_new((uint16_t)qmax);
+		if (!dev->vqs[i]) {
+			virtio_mmio__destroy(dev);
+			return -ENOMEM;
+		}
+	}
 	if (cfg->ops->bind)
 		cfg->ops->bind(cfg->ops_ctx, dev);
 	*out = dev;
@@ -651,7 +658,7 @@ void virtio_mmio__destroy(struct virtio_mmio_dev *dev)
 	if (!dev)
 		return;
 	for (uint32_t i = 0; i < dev->cfg.num_queues; i++)
-		virtq_free(&dev->vqs[i]);
+		virtq_destroy(dev->vqs[i]);
 	pthread_mutex_destroy(&dev->lock);
 	free(dev);
 }
@@ -679,7 +686,7 @@ int virtio_mmio__config_update(struct virtio_mmio_dev *dev, uint32_t off,
 	pthread_mutex_lock(&dev->lock);
 	memcpy(dev->config + off, src, len);
 	dev->config_generation++;
-	if ((dev->status & (S_DRIVER_OK | S_FAILED)) == S_DRIVER_OK)
+	if (device_live(dev))
 		irq_event(dev, VIRTIO_MMIO_INT_CONFIG);
 	pthread_mutex_unlock(&dev->lock);
 	return 0;
@@ -699,7 +706,7 @@ int virtio_mmio__get_queue_stats(struct virtio_mmio_dev *dev, uint16_t q,
 	if (q >= dev->cfg.num_queues)
 		return -EINVAL;
 	pthread_mutex_lock(&dev->lock);
-	*out = dev->vqs[q].stats;
+	*out = *virtq_stats(dev->vqs[q]);
 	pthread_mutex_unlock(&dev->lock);
 	return 0;
 }

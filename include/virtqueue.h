@@ -1,10 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Device side of a split virtqueue. Nothing the guest writes is trusted:
- * indices, heads, chain links, lengths and addresses are checked before use
- * and every guest address goes through gmem_ptr(). A violation marks the
- * queue broken (virtq_pop() then returns -EIO until virtq_reset()); the
- * transport turns that into DEVICE_NEEDS_RESET.
+ * Device side of a virtqueue, behind an opaque handle (in the manner of
+ * rust-vmm's QueueT): the transport configures a queue only through setters
+ * that the queue validates at QueueReady, and reads it only through getters.
+ * The ring layout is an implementation behind this API (harness/virtq_split.c
+ * today), so a second layout adds a file, not an edit to every user.
+ *
+ * Nothing the guest writes is trusted: indices, heads, chain links, lengths
+ * and addresses are checked before use and every guest address goes through
+ * gmem_ptr(). A violation marks the queue broken (virtq_pop() then returns
+ * -EIO until virtq_reset()); the transport turns that into DEVICE_NEEDS_RESET.
  *
  * Not thread-safe by itself: the owning transport serialises every call
  * under its device lock. The ring lives in guest RAM, which the guest
@@ -16,6 +21,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <linux/virtio_config.h>
 #include <linux/virtio_ring.h>
 
 #include "guest_mem.h"
@@ -36,6 +42,15 @@ enum virtq_err {
 	VQ_ERR_NR
 };
 const char *virtq_err_name(enum virtq_err e);
+
+/* The three areas a driver gives a queue (virtio 1.x, 2.6): for the split
+ * ring the descriptor table, the available ring and the used ring. */
+enum virtq_area {
+	VQ_AREA_DESC,
+	VQ_AREA_DRIVER,
+	VQ_AREA_DEVICE,
+	VQ_AREA_NR
+};
 
 /* One guest buffer of a popped chain, already translated and bounds-checked. */
 struct virtq_buf {
@@ -62,58 +77,71 @@ struct virtq_stats {
 	uint64_t violations[VQ_ERR_NR];
 };
 
-struct virtq {
-	/* Driver-visible configuration (transport registers). */
-	uint16_t size_max;		/* 0 = queue absent */
-	uint32_t size;			/* QueueSize as written (any value; 0 after
-					 * reset), checked only at QueueReady */
-	bool ready;			/* QueueReady */
-	uint64_t desc_gpa, avail_gpa, used_gpa;
+struct virtq;
 
-	/* Negotiated ring features, set by virtq_enable(). */
-	bool event_idx, indirect;
-
-	/* Device state, valid while ready. */
-	const struct guest_mem *mem;
-	struct vring vr;		/* host views into guest RAM; vr.num = size
-					 * (the UAPI layout, so vring_used_event()
-					 * and vring_avail_event() find the fields) */
-	uint16_t last_avail;		/* next avail slot to consume */
-	uint16_t used_idx;		/* our copy of used.idx */
-	uint16_t signalled_used;	/* used_idx at the last notify decision */
-	uint32_t pushed;		/* completions since the last notify decision */
-	bool broken;
-
-	struct virtq_buf *bufs;		/* chain scratch, bufs_cap >= size */
-	uint32_t bufs_cap;
-
-	struct virtq_stats stats;
-};
-
-/* A queue with QueueSizeMax size_max (0 = absent), everything else zero. */
-void virtq_init(struct virtq *vq, uint16_t size_max);
-/* Clear configuration and state (device reset or queue reset); keeps size_max. */
+/* A queue with QueueSizeMax size_max (0 = absent), not ready; NULL if out
+ * of memory. */
+struct virtq *virtq_new(uint16_t size_max);
+void virtq_destroy(struct virtq *vq);
+/* Clear configuration and state (device reset or queue reset); keeps
+ * size_max and the statistics. */
 void virtq_reset(struct virtq *vq);
-void virtq_free(struct virtq *vq);
 
-/* Ring-area sizes in bytes for a queue of `size` entries (split layout, from
+/*
+ * Configuration, legal only while the queue is not ready (-EBUSY otherwise;
+ * the transport refuses such writes itself first). Values are stored as
+ * written, QueueNum's full 32 bits included, so that a bad value is refused
+ * at QueueReady like every other, never half-applied.
+ */
+int virtq_set_size(struct virtq *vq, uint32_t size);
+int virtq_set_area_addr(struct virtq *vq, enum virtq_area area, uint64_t gpa);
+
+/*
+ * QueueReady = 1, with the negotiated feature bits (EVENT_IDX, INDIRECT_DESC
+ * and the ring layout are taken from them). Checks size (non-zero, <= max,
+ * power of two), alignment and that every area lies in guest RAM, then that
+ * no two areas overlap (the device writes the used ring: over the descriptor
+ * table it would change requests under the guest's feet), then goes ready.
+ * Returns 0, -EINVAL (bad size, alignment or range), -EEXIST (areas
+ * overlap; the queue stays not ready), -EOPNOTSUPP (a ring layout not
+ * implemented) or -ENOMEM. May allocate: never on the hot path.
+ */
+int virtq_set_ready(struct virtq *vq, const struct guest_mem *mem, uint64_t features);
+/* QueueReady = 0: stop using the queue; its indices are kept. */
+void virtq_clear_ready(struct virtq *vq);
+/* Whether any ring area of ready queue a overlaps any of ready queue b. */
+bool virtq_rings_overlap(const struct virtq *a, const struct virtq *b);
+
+uint16_t virtq_size_max(const struct virtq *vq);
+uint32_t virtq_size(const struct virtq *vq);		/* as written */
+uint64_t virtq_area_addr(const struct virtq *vq, enum virtq_area area);
+bool virtq_is_ready(const struct virtq *vq);
+bool virtq_is_broken(const struct virtq *vq);
+const struct virtq_stats *virtq_stats(const struct virtq *vq);
+
+/*
+ * The device's ring positions: the next available entry it will consume
+ * and the next used entry it will publish (free-running 16-bit indices).
+ * Setting them is for restoring a saved queue; setting next_used also
+ * forgets completions not yet signalled.
+ */
+uint16_t virtq_next_avail(const struct virtq *vq);
+uint16_t virtq_next_used(const struct virtq *vq);
+void virtq_set_next_avail(struct virtq *vq, uint16_t idx);
+void virtq_set_next_used(struct virtq *vq, uint16_t idx);
+
+/* Ring-area sizes in bytes for a split queue of `size` entries (from
  * <linux/virtio_ring.h>'s structs), used_event/avail_event included. */
 uint64_t virtq_desc_bytes(uint16_t size);
 uint64_t virtq_avail_bytes(uint16_t size);
 uint64_t virtq_used_bytes(uint16_t size);
 
 /*
- * QueueReady = 1: check size (non-zero, <= max, power of two), alignment and
- * that all three areas lie in guest RAM, then that no two of them overlap
- * (the device writes the used ring: over the descriptor table it would
- * change requests under the guest's feet), then go ready. Returns 0,
- * -EINVAL (bad size, alignment or range), -EEXIST (areas overlap; both stay
- * not ready) or -ENOMEM. May allocate: never on the hot path.
+ * A driver notification for this queue arrived. Counts it as accepted or
+ * ignored and returns whether the caller should process the queue: only if
+ * device_live (DRIVER_OK, not FAILED), the queue ready and not broken.
  */
-int virtq_enable(struct virtq *vq, const struct guest_mem *mem,
-		 bool event_idx, bool indirect);
-/* Whether any ring area of ready queue a overlaps any of ready queue b. */
-bool virtq_rings_overlap(const struct virtq *a, const struct virtq *b);
+bool virtq_accept_notify(struct virtq *vq, bool device_live);
 
 /*
  * Pop the next available chain into *c (valid until the next pop). Returns
@@ -137,8 +165,8 @@ bool virtq_should_notify(struct virtq *vq);
 void virtq_disable_kicks(struct virtq *vq);
 /*
  * Ask for kicks again (clear NO_NOTIFY, or with EVENT_IDX set avail_event to
- * last_avail), full barrier, re-check: true if buffers arrived meanwhile and
- * the caller must process again.
+ * the next avail index), full barrier, re-check: true if buffers arrived
+ * meanwhile and the caller must process again.
  */
 bool virtq_enable_kicks(struct virtq *vq);
 

@@ -9,7 +9,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_CI_SECONDS ?= 30
 FUZZ_BUILD := build-fuzz
 FUZZ_BIN := $(FUZZ_BUILD)/fuzz_virtio
-FUZZ_SRCS := tests/fuzz/fuzz_virtio.c harness/virtio_mmio.c harness/virtqueue.c harness/virtio_blk.c \
+FUZZ_SRCS := tests/fuzz/fuzz_virtio.c harness/virtio_mmio.c harness/virtqueue.c harness/virtq_split.c harness/virtio_blk.c \
 	harness/guard_mem.c harness/bus.c harness/unclaimed.c harness/ktap.c
 FUZZ_CFLAGS := -g -O1 -std=gnu11 -Wall -Wextra -Werror -Iinclude -Iinclude/x86 -D_GNU_SOURCE \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
@@ -19,7 +19,7 @@ FUZZ_STATS = grep -E 'stat::number_of_executed_units|ERROR|SUMMARY|Test unit wri
 
 .PHONY: fuzz fuzz-ci fuzz-replay
 
-$(FUZZ_BIN): $(FUZZ_SRCS) $(wildcard include/*.h include/x86/*.h tests/*.h)
+$(FUZZ_BIN): $(FUZZ_SRCS) $(wildcard include/*.h include/x86/*.h tests/*.h harness/*.h)
 	@mkdir -p $(FUZZ_BUILD)
 	@echo "  CC [fuzz] $@"
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_SRCS) -o $@ -pthread

@@ -158,20 +158,20 @@ static void test_overlap_other_queue(void)
 /* The virtqueue layer itself says why. */
 static void test_virtq_enable_eexist(void)
 {
-	struct virtq q;
+	struct virtq *q = virtq_new(256);
 
+	TEST_ASSERT(q, "virtq_new");
 	mkdev(0);
-	virtq_init(&q, 256);
-	q.size = QS;
-	q.desc_gpa = D;
-	q.avail_gpa = D + 0x1000;
-	q.used_gpa = D;
-	CHECK_EQ(virtq_enable(&q, mem, false, false), -EEXIST);
-	CHECK(!q.ready);
-	q.used_gpa = D + 0x2000;
-	CHECK_EQ(virtq_enable(&q, mem, false, false), 0);
-	CHECK(q.ready);
-	virtq_free(&q);
+	virtq_set_size(q, QS);
+	virtq_set_area_addr(q, VQ_AREA_DESC, D);
+	virtq_set_area_addr(q, VQ_AREA_DRIVER, D + 0x1000);
+	virtq_set_area_addr(q, VQ_AREA_DEVICE, D);
+	CHECK_EQ(virtq_set_ready(q, mem, 0), -EEXIST);
+	CHECK(!virtq_is_ready(q));
+	virtq_set_area_addr(q, VQ_AREA_DEVICE, D + 0x2000);
+	CHECK_EQ(virtq_set_ready(q, mem, 0), 0);
+	CHECK(virtq_is_ready(q));
+	virtq_destroy(q);
 }
 
 /* QueueNum keeps what was written; QueueReady refuses every bad size the

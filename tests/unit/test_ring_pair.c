@@ -40,7 +40,7 @@ struct pair {
 	struct guest_mem mem;
 	struct vring_drv q;
 	struct vring_drv_slot *slots;
-	struct virtq vq;
+	struct virtq *vq;
 	struct treq *reqs;		/* num contexts in guest RAM */
 	uint32_t *free_reqs;		/* host-side stack of free context indices */
 	unsigned int nfree_reqs, num;
@@ -71,13 +71,13 @@ static void pair_init(struct pair *p, unsigned int num, uint64_t features)
 	p->next_seq = p->completed = 0;
 	p->drv_err = false;
 
-	virtq_init(&p->vq, VRING_MAX_SIZE);
-	p->vq.size = (uint16_t)num;
-	p->vq.desc_gpa = vring_drv_desc_addr(&p->q);
-	p->vq.avail_gpa = vring_drv_avail_addr(&p->q);
-	p->vq.used_gpa = vring_drv_used_addr(&p->q);
-	TEST_ASSERT(virtq_enable(&p->vq, &p->mem, features & F_EVENT_IDX,
-				 features & F_INDIRECT) == 0, "virtq_enable");
+	p->vq = virtq_new(VRING_MAX_SIZE);
+	TEST_ASSERT(p->vq, "virtq_new");
+	virtq_set_size(p->vq, num);
+	virtq_set_area_addr(p->vq, VQ_AREA_DESC, vring_drv_desc_addr(&p->q));
+	virtq_set_area_addr(p->vq, VQ_AREA_DRIVER, vring_drv_avail_addr(&p->q));
+	virtq_set_area_addr(p->vq, VQ_AREA_DEVICE, vring_drv_used_addr(&p->q));
+	TEST_ASSERT(virtq_set_ready(p->vq, &p->mem, features) == 0, "virtq_set_ready");
 }
 
 static uint64_t violations(const struct pair *p)
@@ -85,15 +85,15 @@ static uint64_t violations(const struct pair *p)
 	uint64_t n = 0;
 
 	for (int i = 0; i < VQ_ERR_NR; i++)
-		n += p->vq.stats.violations[i];
+		n += virtq_stats(p->vq)->violations[i];
 	return n;
 }
 
 static void pair_fini(struct pair *p)
 {
 	CHECK_EQ(violations(p), 0);
-	CHECK(!p->vq.broken);
-	virtq_free(&p->vq);
+	CHECK(!virtq_is_broken(p->vq));
+	virtq_destroy(p->vq);
 	free(p->slots);
 	free(p->free_reqs);
 	free(p->mem.hva);
@@ -164,7 +164,7 @@ static void dev_serve(struct pair *p, const struct virtq_chain *c)
 	answer = seq * 3 + 1;
 	CHECK_EQ(virtq_chain_write(c, 0, &answer, sizeof(answer)), sizeof(answer));
 	CHECK_EQ(virtq_chain_write(c, 8, &status, 1), 1);
-	virtq_push(&p->vq, c->head, 9);
+	virtq_push(p->vq, c->head, 9);
 }
 
 /* Device: pop and serve up to max chains; returns how many. */
@@ -173,7 +173,7 @@ static unsigned int dev_run(struct pair *p, unsigned int max)
 	struct virtq_chain c;
 	unsigned int n = 0;
 
-	while (n < max && virtq_pop(&p->vq, &c) == 1) {
+	while (n < max && virtq_pop(p->vq, &c) == 1) {
 		dev_serve(p, &c);
 		n++;
 	}
@@ -192,7 +192,7 @@ static void run_stream(unsigned int num, unsigned int batch, uint64_t total, uin
 				break;
 		vring_drv_kick_prepare(&p.q);
 		dev_run(&p, ~0u);
-		virtq_should_notify(&p.vq);
+		virtq_should_notify(p.vq);
 		if (!drv_collect(&p) && p.completed < total) {
 			CHECK(!"no progress");
 			break;
@@ -201,7 +201,7 @@ static void run_stream(unsigned int num, unsigned int batch, uint64_t total, uin
 			break;
 	}
 	CHECK_EQ(p.completed, total);
-	CHECK_EQ(p.vq.used_idx, (uint16_t)total);
+	CHECK_EQ(virtq_next_used(p.vq), (uint16_t)total);
 	CHECK_EQ(p.q.last_used, (uint16_t)total);
 	CHECK_EQ(vring_drv_num_free(&p.q), num);
 	pair_fini(&p);
@@ -245,7 +245,7 @@ static void test_out_of_order(void)
 		vring_drv_kick_prepare(&p.q);
 		/* Pop a random number, serve them, publish in shuffled order. */
 		unsigned int want = 1 + rand_r(&seed) % 64;
-		while (n < want && virtq_pop(&p.vq, &c) == 1) {
+		while (n < want && virtq_pop(p.vq, &c) == 1) {
 			uint64_t seq = 0, answer;
 			uint8_t status = 0;
 
@@ -265,7 +265,7 @@ static void test_out_of_order(void)
 			heads[j] = h;
 		}
 		for (unsigned int i = 0; i < n; i++)
-			virtq_push(&p.vq, heads[i], lens[i]);
+			virtq_push(p.vq, heads[i], lens[i]);
 		drv_collect(&p);
 		if (violations(&p) || p.drv_err)
 			break;
@@ -318,19 +318,19 @@ static void run_protocol(unsigned int num, uint64_t features, unsigned int seed,
 			if (!dev_active && kick_pending) {
 				kick_pending = false;
 				dev_active = true;
-				virtq_disable_kicks(&p.vq);
+				virtq_disable_kicks(p.vq);
 			}
 			break;
 		case 2:		/* device: a slice of work, maybe go idle */
 			if (!dev_active)
 				break;
 			if (!dev_run(&p, 1 + rand_r(&seed) % 4)) {
-				if (!virtq_enable_kicks(&p.vq))
+				if (!virtq_enable_kicks(p.vq))
 					dev_active = false;
 				else
-					virtq_disable_kicks(&p.vq);
+					virtq_disable_kicks(p.vq);
 			}
-			if (virtq_should_notify(&p.vq)) {
+			if (virtq_should_notify(p.vq)) {
 				irq_pending = true;
 				irqs++;
 			}
@@ -374,7 +374,7 @@ static void run_protocol(unsigned int num, uint64_t features, unsigned int seed,
 	CHECK(kicks < total);
 	CHECK(irqs < total);
 	CHECK(p.q.kicks_suppressed > 0);
-	CHECK(p.vq.stats.used_irqs_suppressed > 0);
+	CHECK(virtq_stats(p.vq)->used_irqs_suppressed > 0);
 	pair_fini(&p);
 }
 
@@ -464,14 +464,14 @@ static void *conc_device(void *arg)
 		if (c->stop)
 			return NULL;
 		c->dev_wakeups++;
-		virtq_disable_kicks(&c->p.vq);
+		virtq_disable_kicks(c->p.vq);
 		do {
 			while (dev_run(&c->p, 8))
-				if (virtq_should_notify(&c->p.vq))
+				if (virtq_should_notify(c->p.vq))
 					conc_signal(c, &c->irq, &c->irq_flag);
-			if (virtq_should_notify(&c->p.vq))
+			if (virtq_should_notify(c->p.vq))
 				conc_signal(c, &c->irq, &c->irq_flag);
-		} while (virtq_enable_kicks(&c->p.vq) && !violations(&c->p));
+		} while (virtq_enable_kicks(c->p.vq) && !violations(&c->p));
 	}
 }
 
@@ -532,15 +532,15 @@ static void run_concurrent(unsigned int num, uint64_t features, uint64_t total, 
 	if (c->p.completed != total)
 		ktap_diag("lost wakeup: seq %llu done %llu avail %u used %u last_avail %u",
 			  (unsigned long long)c->p.next_seq, (unsigned long long)c->p.completed,
-			  c->p.q.avail_idx, c->p.vq.used_idx, c->p.vq.last_avail);
+			  c->p.q.avail_idx, virtq_next_used(c->p.vq), virtq_next_avail(c->p.vq));
 	ktap_diag("%s, size %u features 0x%llx: %llu requests, %llu driver sleeps, %llu device "
 		  "wakeups, kicks %llu (suppressed %llu), irqs %llu (suppressed %llu)",
 		  spin ? "spinning" : "sleeping", num,
 		  (unsigned long long)features, (unsigned long long)total,
 		  (unsigned long long)waits, (unsigned long long)c->dev_wakeups,
 		  (unsigned long long)c->p.q.kicks, (unsigned long long)c->p.q.kicks_suppressed,
-		  (unsigned long long)c->p.vq.stats.used_irqs,
-		  (unsigned long long)c->p.vq.stats.used_irqs_suppressed);
+		  (unsigned long long)virtq_stats(c->p.vq)->used_irqs,
+		  (unsigned long long)virtq_stats(c->p.vq)->used_irqs_suppressed);
 	pair_fini(&c->p);
 	sem_destroy(&c->kick);
 	sem_destroy(&c->irq);

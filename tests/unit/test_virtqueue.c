@@ -12,22 +12,34 @@
 #define QS 8
 
 static struct guest_mem *mem;
-static struct virtq vq;
+static struct virtq *vq;
 static struct tring r;
+
+static uint64_t features(bool event_idx, bool indirect)
+{
+	return (event_idx ? 1ull << VIRTIO_RING_F_EVENT_IDX : 0) |
+	       (indirect ? 1ull << VIRTIO_RING_F_INDIRECT_DESC : 0);
+}
+
+static void set_areas(struct virtq *q, uint64_t desc, uint64_t avail, uint64_t used)
+{
+	virtq_set_area_addr(q, VQ_AREA_DESC, desc);
+	virtq_set_area_addr(q, VQ_AREA_DRIVER, avail);
+	virtq_set_area_addr(q, VQ_AREA_DEVICE, used);
+}
 
 /* A fresh, enabled queue of QS entries on a zeroed ring. */
 static void setup(bool event_idx, bool indirect)
 {
 	if (mem)
 		tmem_free(mem);
-	virtq_free(&vq);
+	virtq_destroy(vq);
 	mem = tmem_new(TRAM_BYTES);
-	virtq_init(&vq, 256);
-	vq.size = QS;
-	vq.desc_gpa = TQ_DESC(0);
-	vq.avail_gpa = TQ_AVAIL(0);
-	vq.used_gpa = TQ_USED(0);
-	TEST_ASSERT(virtq_enable(&vq, mem, event_idx, indirect) == 0, "enable");
+	vq = virtq_new(256);
+	TEST_ASSERT(vq, "virtq_new");
+	virtq_set_size(vq, QS);
+	set_areas(vq, TQ_DESC(0), TQ_AVAIL(0), TQ_USED(0));
+	TEST_ASSERT(virtq_set_ready(vq, mem, features(event_idx, indirect)) == 0, "enable");
 	tring_init(&r, mem, 0, QS);
 }
 
@@ -36,7 +48,7 @@ static uint64_t total_violations(void)
 	uint64_t n = 0;
 
 	for (int i = 0; i < VQ_ERR_NR; i++)
-		n += vq.stats.violations[i];
+		n += virtq_stats(vq)->violations[i];
 	return n;
 }
 
@@ -45,49 +57,58 @@ static void expect_violation(enum virtq_err e)
 {
 	struct virtq_chain c;
 
-	CHECK_EQ(virtq_pop(&vq, &c), -EIO);
-	CHECK(vq.broken);
-	CHECK_EQ(vq.stats.violations[e], 1);
+	CHECK_EQ(virtq_pop(vq, &c), -EIO);
+	CHECK(virtq_is_broken(vq));
+	CHECK_EQ(virtq_stats(vq)->violations[e], 1);
 	CHECK_EQ(total_violations(), 1);
-	CHECK_EQ(virtq_pop(&vq, &c), -EIO);
-	CHECK_EQ(vq.stats.chains_popped, 0);
+	CHECK_EQ(virtq_pop(vq, &c), -EIO);
+	CHECK_EQ(virtq_stats(vq)->chains_popped, 0);
 }
 
 static void test_enable_checks(void)
 {
 	setup(false, false);
-	struct virtq q;
+	struct virtq *q = virtq_new(256);
 
-	virtq_init(&q, 256);
-	q.desc_gpa = TQ_DESC(0);
-	q.avail_gpa = TQ_AVAIL(0);
-	q.used_gpa = TQ_USED(0);
-	q.size = 0;
-	CHECK_EQ(virtq_enable(&q, mem, false, false), -EINVAL);
-	q.size = 512;
-	CHECK_EQ(virtq_enable(&q, mem, false, false), -EINVAL);
-	q.size = 6;
-	CHECK_EQ(virtq_enable(&q, mem, false, false), -EINVAL);
-	q.size = 8;
-	q.desc_gpa += 8;
-	CHECK_EQ(virtq_enable(&q, mem, false, false), -EINVAL);
-	q.desc_gpa = TQ_DESC(0);
-	q.avail_gpa += 1;
-	CHECK_EQ(virtq_enable(&q, mem, false, false), -EINVAL);
-	q.avail_gpa = TQ_AVAIL(0);
-	q.used_gpa += 2;
-	CHECK_EQ(virtq_enable(&q, mem, false, false), -EINVAL);
+	TEST_ASSERT(q, "virtq_new");
+	set_areas(q, TQ_DESC(0), TQ_AVAIL(0), TQ_USED(0));
+	virtq_set_size(q, 0);
+	CHECK_EQ(virtq_set_ready(q, mem, 0), -EINVAL);
+	virtq_set_size(q, 512);
+	CHECK_EQ(virtq_set_ready(q, mem, 0), -EINVAL);
+	virtq_set_size(q, 6);
+	CHECK_EQ(virtq_set_ready(q, mem, 0), -EINVAL);
+	/* QueueNum keeps all 32 bits as written: 0x10008 is not 8. */
+	virtq_set_size(q, 0x10008);
+	CHECK_EQ(virtq_size(q), 0x10008);
+	CHECK_EQ(virtq_set_ready(q, mem, 0), -EINVAL);
+	virtq_set_size(q, 8);
+	set_areas(q, TQ_DESC(0) + 8, TQ_AVAIL(0), TQ_USED(0));
+	CHECK_EQ(virtq_set_ready(q, mem, 0), -EINVAL);
+	set_areas(q, TQ_DESC(0), TQ_AVAIL(0) + 1, TQ_USED(0));
+	CHECK_EQ(virtq_set_ready(q, mem, 0), -EINVAL);
+	set_areas(q, TQ_DESC(0), TQ_AVAIL(0), TQ_USED(0) + 2);
+	CHECK_EQ(virtq_set_ready(q, mem, 0), -EINVAL);
 	/* Each area must lie wholly inside guest RAM. */
-	q.used_gpa = TRAM_BYTES - virtq_used_bytes(8) + 4;
-	CHECK_EQ(virtq_enable(&q, mem, false, false), -EINVAL);
-	q.used_gpa = TQ_USED(0);
-	q.desc_gpa = 0xfffffffffffffff0ull;
-	CHECK_EQ(virtq_enable(&q, mem, false, false), -EINVAL);
-	q.desc_gpa = TQ_DESC(0);
-	CHECK(!q.ready);
-	CHECK_EQ(virtq_enable(&q, mem, false, false), 0);
-	CHECK(q.ready);
-	virtq_free(&q);
+	set_areas(q, TQ_DESC(0), TQ_AVAIL(0), TRAM_BYTES - virtq_used_bytes(8) + 4);
+	CHECK_EQ(virtq_set_ready(q, mem, 0), -EINVAL);
+	set_areas(q, 0xfffffffffffffff0ull, TQ_AVAIL(0), TQ_USED(0));
+	CHECK_EQ(virtq_set_ready(q, mem, 0), -EINVAL);
+	/* A layout not implemented is refused, not half-served. */
+	set_areas(q, TQ_DESC(0), TQ_AVAIL(0), TQ_USED(0));
+	CHECK_EQ(virtq_set_ready(q, mem, 1ull << VIRTIO_F_RING_PACKED), -EOPNOTSUPP);
+	CHECK(!virtq_is_ready(q));
+	CHECK_EQ(virtq_set_ready(q, mem, 0), 0);
+	CHECK(virtq_is_ready(q));
+	/* Configuration is frozen while ready. */
+	CHECK_EQ(virtq_set_size(q, 4), -EBUSY);
+	CHECK_EQ(virtq_set_area_addr(q, VQ_AREA_DESC, 0), -EBUSY);
+	CHECK_EQ(virtq_size(q), 8);
+	CHECK_EQ(virtq_area_addr(q, VQ_AREA_DESC), TQ_DESC(0));
+	virtq_clear_ready(q);
+	CHECK(!virtq_is_ready(q));
+	CHECK_EQ(virtq_set_size(q, 4), 0);
+	virtq_destroy(q);
 }
 
 static void test_pop_simple_chain(void)
@@ -95,12 +116,12 @@ static void test_pop_simple_chain(void)
 	struct virtq_chain c;
 
 	setup(false, false);
-	CHECK_EQ(virtq_pop(&vq, &c), 0);	/* empty ring */
+	CHECK_EQ(virtq_pop(vq, &c), 0);	/* empty ring */
 	tring_desc(&r, 3, TDATA, 16, VRING_DESC_F_NEXT, 5);
 	tring_desc(&r, 5, TDATA + 16, 100, VRING_DESC_F_NEXT, 1);
 	tring_desc(&r, 1, TDATA + 200, 7, VRING_DESC_F_WRITE, 0);
 	tring_add(&r, 3);
-	CHECK_EQ(virtq_pop(&vq, &c), 1);
+	CHECK_EQ(virtq_pop(vq, &c), 1);
 	CHECK_EQ(c.head, 3);
 	CHECK_EQ(c.n_out, 2);
 	CHECK_EQ(c.n_in, 1);
@@ -108,7 +129,7 @@ static void test_pop_simple_chain(void)
 	CHECK_EQ(c.in_bytes, 7);
 	CHECK(c.bufs[0].hva == tgpa(mem, TDATA));
 	CHECK(c.bufs[2].writable);
-	CHECK_EQ(virtq_pop(&vq, &c), 0);
+	CHECK_EQ(virtq_pop(vq, &c), 0);
 	CHECK_EQ(total_violations(), 0);
 }
 
@@ -130,8 +151,8 @@ static void test_avail_idx_exactly_size_ok(void)
 		tring_add(&r, i);
 	}
 	for (int i = 0; i < QS; i++)
-		CHECK_EQ(virtq_pop(&vq, &c), 1);
-	CHECK_EQ(virtq_pop(&vq, &c), 0);
+		CHECK_EQ(virtq_pop(vq, &c), 1);
+	CHECK_EQ(virtq_pop(vq, &c), 0);
 	CHECK_EQ(total_violations(), 0);
 }
 
@@ -175,7 +196,7 @@ static void test_chain_of_full_size_ok(void)
 	for (int i = 0; i < QS; i++)
 		tring_desc(&r, i, TDATA, 4, i < QS - 1 ? VRING_DESC_F_NEXT : 0, i + 1);
 	tring_add(&r, 0);
-	CHECK_EQ(virtq_pop(&vq, &c), 1);
+	CHECK_EQ(virtq_pop(vq, &c), 1);
 	CHECK_EQ(c.n_out, QS);
 }
 
@@ -244,7 +265,7 @@ static void test_indirect_ok(void)
 	tring_desc(&r, 4, TDATA + 512, 16, VRING_DESC_F_NEXT, 6);
 	tring_desc(&r, 6, TDATA + 0x1008, 48, VRING_DESC_F_INDIRECT, 0);
 	tring_add(&r, 4);
-	CHECK_EQ(virtq_pop(&vq, &c), 1);
+	CHECK_EQ(virtq_pop(vq, &c), 1);
 	CHECK_EQ(c.head, 4);
 	CHECK_EQ(c.n_out, 2);
 	CHECK_EQ(c.n_in, 2);
@@ -308,7 +329,7 @@ static void test_buffer_ending_at_ram_end_ok(void)
 	setup(false, false);
 	tring_desc(&r, 0, TRAM_BYTES - 4, 4, VRING_DESC_F_WRITE, 0);
 	tring_add(&r, 0);
-	CHECK_EQ(virtq_pop(&vq, &c), 1);
+	CHECK_EQ(virtq_pop(vq, &c), 1);
 }
 
 static void test_chain_write_skips_readable(void)
@@ -325,7 +346,7 @@ static void test_chain_write_skips_readable(void)
 	tring_desc(&r, 0, TDATA, 16, VRING_DESC_F_NEXT, 1);
 	tring_desc(&r, 1, TDATA + 64, 8, VRING_DESC_F_WRITE, 0);
 	tring_add(&r, 0);
-	CHECK_EQ(virtq_pop(&vq, &c), 1);
+	CHECK_EQ(virtq_pop(vq, &c), 1);
 	n = virtq_chain_write(&c, 0, src, sizeof(src));
 	CHECK_EQ(n, 8);
 	for (int i = 0; i < 16; i++)
@@ -345,14 +366,14 @@ static void test_used_ring_publish(void)
 	setup(false, false);
 	tring_desc(&r, 5, TDATA, 8, VRING_DESC_F_WRITE, 0);
 	tring_add(&r, 5);
-	CHECK_EQ(virtq_pop(&vq, &c), 1);
+	CHECK_EQ(virtq_pop(vq, &c), 1);
 	CHECK(!tring_used(&r, &id, &len));
-	virtq_push(&vq, c.head, 8);
+	virtq_push(vq, c.head, 8);
 	CHECK(tring_used(&r, &id, &len));
 	CHECK_EQ(id, 5);
 	CHECK_EQ(len, 8);
 	CHECK_EQ(r.used->idx, 1);
-	CHECK_EQ(vq.stats.chains_completed, 1);
+	CHECK_EQ(virtq_stats(vq)->chains_completed, 1);
 }
 
 static void test_index_wraparound(void)
@@ -362,7 +383,8 @@ static void test_index_wraparound(void)
 
 	setup(false, false);
 	/* Both sides start just below 2^16, as after a long run. */
-	vq.last_avail = vq.used_idx = vq.signalled_used = 65530;
+	virtq_set_next_avail(vq, 65530);
+	virtq_set_next_used(vq, 65530);
 	r.avail_idx = r.last_used = 65530;
 	r.avail->idx = r.used->idx = 65530;
 	for (int round = 0; round < 4; round++) {
@@ -371,11 +393,11 @@ static void test_index_wraparound(void)
 			tring_add(&r, i);
 		}
 		for (int i = 0; i < QS; i++) {
-			CHECK_EQ(virtq_pop(&vq, &c), 1);
+			CHECK_EQ(virtq_pop(vq, &c), 1);
 			CHECK_EQ(c.head, i);
-			virtq_push(&vq, c.head, 8);
+			virtq_push(vq, c.head, 8);
 		}
-		CHECK_EQ(virtq_pop(&vq, &c), 0);
+		CHECK_EQ(virtq_pop(vq, &c), 0);
 		while (tring_used(&r, &id, &len))
 			CHECK_EQ(id, got++ % QS);
 	}
@@ -390,24 +412,24 @@ static void complete_one(uint16_t head)
 
 	tring_desc(&r, head, TDATA, 1, VRING_DESC_F_WRITE, 0);
 	tring_add(&r, head);
-	TEST_ASSERT(virtq_pop(&vq, &c) == 1, "pop");
-	virtq_push(&vq, c.head, 1);
+	TEST_ASSERT(virtq_pop(vq, &c) == 1, "pop");
+	virtq_push(vq, c.head, 1);
 }
 
 static void test_no_interrupt_flag(void)
 {
 	setup(false, false);
-	CHECK(!virtq_should_notify(&vq));	/* nothing pushed */
+	CHECK(!virtq_should_notify(vq));	/* nothing pushed */
 	complete_one(0);
-	CHECK(virtq_should_notify(&vq));
+	CHECK(virtq_should_notify(vq));
 	r.avail->flags = VRING_AVAIL_F_NO_INTERRUPT;
 	complete_one(1);
-	CHECK(!virtq_should_notify(&vq));
-	CHECK_EQ(vq.stats.used_irqs, 1);
-	CHECK_EQ(vq.stats.used_irqs_suppressed, 1);
+	CHECK(!virtq_should_notify(vq));
+	CHECK_EQ(virtq_stats(vq)->used_irqs, 1);
+	CHECK_EQ(virtq_stats(vq)->used_irqs_suppressed, 1);
 	r.avail->flags = 0;
 	complete_one(2);
-	CHECK(virtq_should_notify(&vq));
+	CHECK(virtq_should_notify(vq));
 }
 
 /* The area sizes QueueReady validates: the spec's table (virtio 1.x, 2.7),
@@ -447,40 +469,40 @@ static void test_event_idx_suppression(void)
 	/* Guest wants an interrupt once used.idx passes 2 (i.e. reaches 3). */
 	*tring_used_event(&r) = 2;
 	complete_one(0);
-	CHECK(!virtq_should_notify(&vq));	/* used 1 */
+	CHECK(!virtq_should_notify(vq));	/* used 1 */
 	complete_one(1);
-	CHECK(!virtq_should_notify(&vq));	/* used 2 */
+	CHECK(!virtq_should_notify(vq));	/* used 2 */
 	complete_one(2);
-	CHECK(virtq_should_notify(&vq));	/* used 3 crosses 2 */
+	CHECK(virtq_should_notify(vq));	/* used 3 crosses 2 */
 	complete_one(3);
-	CHECK(!virtq_should_notify(&vq));	/* used_event stale */
+	CHECK(!virtq_should_notify(vq));	/* used_event stale */
 	/* A batch that jumps over used_event still notifies. */
 	*tring_used_event(&r) = 5;
 	complete_one(4);
 	complete_one(5);
 	complete_one(6);
-	CHECK(virtq_should_notify(&vq));
-	CHECK_EQ(vq.stats.used_irqs, 2);
-	CHECK_EQ(vq.stats.used_irqs_suppressed, 3);
+	CHECK(virtq_should_notify(vq));
+	CHECK_EQ(virtq_stats(vq)->used_irqs, 2);
+	CHECK_EQ(virtq_stats(vq)->used_irqs_suppressed, 3);
 	/* NO_INTERRUPT is ignored once EVENT_IDX is negotiated. */
 	r.avail->flags = VRING_AVAIL_F_NO_INTERRUPT;
 	*tring_used_event(&r) = 7;
 	complete_one(7);
-	CHECK(virtq_should_notify(&vq));
+	CHECK(virtq_should_notify(vq));
 }
 
 static void test_kick_suppression_flags(void)
 {
 	setup(false, false);
-	virtq_disable_kicks(&vq);
+	virtq_disable_kicks(vq);
 	CHECK_EQ(r.used->flags, VRING_USED_F_NO_NOTIFY);
-	CHECK(!virtq_enable_kicks(&vq));
+	CHECK(!virtq_enable_kicks(vq));
 	CHECK_EQ(r.used->flags, 0);
 	/* A buffer that arrived while kicks were off is reported by the re-check. */
-	virtq_disable_kicks(&vq);
+	virtq_disable_kicks(vq);
 	tring_desc(&r, 0, TDATA, 1, 0, 0);
 	tring_add(&r, 0);
-	CHECK(virtq_enable_kicks(&vq));
+	CHECK(virtq_enable_kicks(vq));
 }
 
 static void test_kick_suppression_event_idx(void)
@@ -488,16 +510,16 @@ static void test_kick_suppression_event_idx(void)
 	struct virtq_chain c;
 
 	setup(true, false);
-	virtq_disable_kicks(&vq);
+	virtq_disable_kicks(vq);
 	CHECK_EQ(r.used->flags, 0);		/* flag unused with EVENT_IDX */
 	tring_desc(&r, 0, TDATA, 1, 0, 0);
 	tring_add(&r, 0);
 	tring_add(&r, 0);
-	CHECK(virtq_enable_kicks(&vq));		/* re-check sees them */
+	CHECK(virtq_enable_kicks(vq));		/* re-check sees them */
 	CHECK_EQ(*tring_avail_event(&r), 0);
-	CHECK_EQ(virtq_pop(&vq, &c), 1);
-	CHECK_EQ(virtq_pop(&vq, &c), 1);
-	CHECK(!virtq_enable_kicks(&vq));
+	CHECK_EQ(virtq_pop(vq, &c), 1);
+	CHECK_EQ(virtq_pop(vq, &c), 1);
+	CHECK(!virtq_enable_kicks(vq));
 	CHECK_EQ(*tring_avail_event(&r), 2);	/* kick me when idx passes 2 */
 }
 
@@ -507,13 +529,14 @@ static void test_reset_clears_broken(void)
 
 	setup(false, false);
 	tring_add(&r, QS);
-	CHECK_EQ(virtq_pop(&vq, &c), -EIO);
-	virtq_reset(&vq);
-	CHECK(!vq.broken);
-	CHECK(!vq.ready);
-	CHECK_EQ(vq.size, 0);
-	CHECK_EQ(vq.last_avail, 0);
-	CHECK_EQ(virtq_pop(&vq, &c), 0);	/* not ready: nothing consumed */
+	CHECK_EQ(virtq_pop(vq, &c), -EIO);
+	virtq_reset(vq);
+	CHECK(!virtq_is_broken(vq));
+	CHECK(!virtq_is_ready(vq));
+	CHECK_EQ(virtq_size(vq), 0);
+	CHECK_EQ(virtq_next_avail(vq), 0);
+	CHECK_EQ(virtq_area_addr(vq, VQ_AREA_DESC), 0);
+	CHECK_EQ(virtq_pop(vq, &c), 0);	/* not ready: nothing consumed */
 }
 
 static void test_guest_rewrites_ring_mid_flight(void)
@@ -531,8 +554,8 @@ static void test_guest_rewrites_ring_mid_flight(void)
 			r.desc[i].addr %= TRAM_BYTES + 64;
 		for (int i = 0; i < 3; i++)
 			tring_add(&r, rand() % (QS + 1));
-		while (virtq_pop(&vq, &c) > 0)
-			virtq_push(&vq, c.head, 0);
+		while (virtq_pop(vq, &c) > 0)
+			virtq_push(vq, c.head, 0);
 	}
 	CHECK(1);
 }
@@ -574,7 +597,8 @@ int main(void)
 	};
 	int rc = KTAP_RUN(cases);
 
-	virtq_free(&vq);
+	virtq_destroy(vq);
+	vq = NULL;
 	if (mem)
 		tmem_free(mem);
 	return rc;
