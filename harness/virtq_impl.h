@@ -16,10 +16,15 @@ struct virtq_span {
 };
 
 struct virtq_ops {
-	/* At QueueReady, after the generic size check: check alignment,
-	 * translate the areas and set up the layout's state. -EINVAL if an
-	 * area is misaligned or outside guest RAM. */
+	/* At QueueReady, after the generic size check: check the layout's
+	 * size rule and alignment, translate the areas and set up the
+	 * layout's state. -EINVAL if the size, an area's alignment or its
+	 * range is wrong. */
 	int (*map)(struct virtq *vq);
+	/* Optional: the first time the queue goes ready after a reset, put
+	 * the layout's state and device-written ring fields in their initial
+	 * form (a QueueReady 0 -> 1 cycle keeps them, as it keeps indices). */
+	void (*start)(struct virtq *vq);
 	/* The bytes of each area the device really touches, for size n. */
 	void (*spans)(const struct virtq *vq, uint32_t n, struct virtq_span out[VQ_AREA_NR]);
 	int (*pop)(struct virtq *vq, struct virtq_chain *c);
@@ -33,6 +38,16 @@ struct virtq_ops {
  * layout, so vring_used_event() and vring_avail_event() find the fields. */
 struct virtq_split {
 	struct vring vr;
+};
+
+/* Packed layout state (virtio 1.x, 2.8): the one descriptor ring and the
+ * two event suppression structures, as host views into guest RAM. */
+struct virtq_packed {
+	struct vring_packed_desc *desc;
+	struct vring_packed_desc_event *driver_evt;	/* driver area: we read it */
+	struct vring_packed_desc_event *device_evt;	/* device area: we write it */
+	bool avail_wrap, used_wrap;	/* the Device Ring Wrap Counters */
+	uint32_t pushed_descs;		/* ring slots used since the last notify decision */
 };
 
 struct virtq {
@@ -54,17 +69,25 @@ struct virtq {
 	uint16_t signalled_used;	/* next_used at the last notify decision */
 	uint32_t pushed;		/* completions since the last notify decision */
 	bool broken;
+	bool started;			/* has been ready since the last reset */
 	union {
 		struct virtq_split split;
+		struct virtq_packed packed;
 	} ring;
 
 	struct virtq_buf *bufs;		/* chain scratch, bufs_cap >= size */
 	uint32_t bufs_cap;
+	/* Per buffer id: ring slots its chain took while in flight, 0 when
+	 * not in flight (the packed ring needs both to publish and to refuse
+	 * a reused id). ids_cap >= size. */
+	uint16_t *id_slots;
+	uint32_t ids_cap;
 
 	struct virtq_stats stats;
 };
 
 extern const struct virtq_ops virtq_split_ops;
+extern const struct virtq_ops virtq_packed_ops;
 
 /* Shared by the layouts' chain walks. */
 void virtq_chain_begin(struct virtq *vq, struct virtq_chain *c, uint16_t head);

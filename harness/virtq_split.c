@@ -62,6 +62,8 @@ static int split_map(struct virtq *vq)
 	uint32_t n = vq->size;
 	void *d, *a, *u;
 
+	if (n & (n - 1))
+		return -EINVAL;		/* the split ring's indices need a power of two */
 	if ((vq->addr[VQ_AREA_DESC] & (VRING_DESC_ALIGN_SIZE - 1)) ||
 	    (vq->addr[VQ_AREA_DRIVER] & (VRING_AVAIL_ALIGN_SIZE - 1)) ||
 	    (vq->addr[VQ_AREA_DEVICE] & (VRING_USED_ALIGN_SIZE - 1)))

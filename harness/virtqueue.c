@@ -24,6 +24,9 @@ static const char *const err_names[VQ_ERR_NR] = {
 	[VQ_ERR_ORDER] = "readable descriptor after writable",
 	[VQ_ERR_ADDR] = "buffer outside guest RAM",
 	[VQ_ERR_DEVICE] = "chain layout refused by device",
+	[VQ_ERR_ID] = "buffer id out of range or already in flight",
+	[VQ_ERR_CHAIN_FLAGS] = "descriptor of a list not marked available",
+	[VQ_ERR_EVENT_OFF] = "event suppression offset out of range",
 };
 _Static_assert(sizeof(err_names) / sizeof(err_names[0]) == VQ_ERR_NR, "a name per error");
 
@@ -49,6 +52,7 @@ void virtq_destroy(struct virtq *vq)
 	if (!vq)
 		return;
 	free(vq->bufs);
+	free(vq->id_slots);
 	free(vq);
 }
 
@@ -64,6 +68,7 @@ void virtq_reset(struct virtq *vq)
 	vq->next_avail = vq->next_used = vq->signalled_used = 0;
 	vq->pushed = 0;
 	vq->broken = false;
+	vq->started = false;
 	memset(&vq->ring, 0, sizeof(vq->ring));
 }
 
@@ -114,11 +119,10 @@ int virtq_set_ready(struct virtq *vq, const struct guest_mem *mem, uint64_t feat
 
 	if (vq->ready)
 		return 0;
-	if (features & (1ull << VIRTIO_F_RING_PACKED))
-		return -EOPNOTSUPP;
-	if (n == 0 || n > vq->size_max || (n & (n - 1)))
+	if (n == 0 || n > vq->size_max)
 		return -EINVAL;
-	vq->ops = &virtq_split_ops;
+	vq->ops = (features & (1ull << VIRTIO_F_RING_PACKED)) ? &virtq_packed_ops
+							       : &virtq_split_ops;
 	vq->mem = mem;
 	vq->event_idx = features & (1ull << VIRTIO_RING_F_EVENT_IDX);
 	vq->indirect = features & (1ull << VIRTIO_RING_F_INDIRECT_DESC);
@@ -137,6 +141,20 @@ int virtq_set_ready(struct virtq *vq, const struct guest_mem *mem, uint64_t feat
 			return -ENOMEM;
 		vq->bufs = b;
 		vq->bufs_cap = n;
+	}
+	if (vq->ids_cap < n) {
+		uint16_t *ids = realloc(vq->id_slots, n * sizeof(*ids));
+
+		if (!ids)
+			return -ENOMEM;
+		vq->id_slots = ids;
+		vq->ids_cap = n;
+	}
+	if (!vq->started) {
+		memset(vq->id_slots, 0, n * sizeof(*vq->id_slots));
+		if (vq->ops->start)
+			vq->ops->start(vq);
+		vq->started = true;
 	}
 	vq->ready = true;
 	return 0;
@@ -177,23 +195,43 @@ const struct virtq_stats *virtq_stats(const struct virtq *vq)
 	return &vq->stats;
 }
 
+static bool is_packed(const struct virtq *vq)
+{
+	return vq->ops == &virtq_packed_ops;
+}
+
+#define WRAP_BIT (1u << VRING_PACKED_EVENT_F_WRAP_CTR)
+
 uint16_t virtq_next_avail(const struct virtq *vq)
 {
+	if (is_packed(vq) && vq->ring.packed.avail_wrap)
+		return (uint16_t)(vq->next_avail | WRAP_BIT);
 	return vq->next_avail;
 }
 
 uint16_t virtq_next_used(const struct virtq *vq)
 {
+	if (is_packed(vq) && vq->ring.packed.used_wrap)
+		return (uint16_t)(vq->next_used | WRAP_BIT);
 	return vq->next_used;
 }
 
 void virtq_set_next_avail(struct virtq *vq, uint16_t idx)
 {
+	if (is_packed(vq)) {
+		vq->ring.packed.avail_wrap = idx & WRAP_BIT;
+		idx &= ~WRAP_BIT;
+	}
 	vq->next_avail = idx;
 }
 
 void virtq_set_next_used(struct virtq *vq, uint16_t idx)
 {
+	if (is_packed(vq)) {
+		vq->ring.packed.used_wrap = idx & WRAP_BIT;
+		vq->ring.packed.pushed_descs = 0;
+		idx &= ~WRAP_BIT;
+	}
 	vq->next_used = vq->signalled_used = idx;
 	vq->pushed = 0;
 }

@@ -52,7 +52,7 @@
 #define VIRTIO_MMIO_TRANSPORT_FEATURES \
 	((1ull << VIRTIO_F_VERSION_1) | (1ull << VIRTIO_RING_F_EVENT_IDX) | \
 	 (1ull << VIRTIO_RING_F_INDIRECT_DESC) | (1ull << VIRTIO_F_RING_RESET) | \
-	 (1ull << VIRTIO_F_NOTIFICATION_DATA))
+	 (1ull << VIRTIO_F_NOTIFICATION_DATA) | (1ull << VIRTIO_F_RING_PACKED))
 
 /* Kinds of invalid guest access (checklist item 2 and the state guards). */
 enum vmmio_inval {

@@ -39,12 +39,17 @@ enum virtq_err {
 	VQ_ERR_ORDER,		/* readable descriptor after a writable one */
 	VQ_ERR_ADDR,		/* buffer or table not wholly inside guest RAM */
 	VQ_ERR_DEVICE,		/* the device type refused the chain's layout */
+	VQ_ERR_ID,		/* packed: buffer id >= size, or already in flight */
+	VQ_ERR_CHAIN_FLAGS,	/* packed: a chain's later descriptor not available */
+	VQ_ERR_EVENT_OFF,	/* packed: event suppression offset >= size */
 	VQ_ERR_NR
 };
 const char *virtq_err_name(enum virtq_err e);
 
 /* The three areas a driver gives a queue (virtio 1.x, 2.6): for the split
- * ring the descriptor table, the available ring and the used ring. */
+ * ring the descriptor table, the available ring and the used ring; for the
+ * packed ring the descriptor ring, the driver and the device event
+ * suppression structures. */
 enum virtq_area {
 	VQ_AREA_DESC,
 	VQ_AREA_DRIVER,
@@ -98,13 +103,12 @@ int virtq_set_area_addr(struct virtq *vq, enum virtq_area area, uint64_t gpa);
 
 /*
  * QueueReady = 1, with the negotiated feature bits (EVENT_IDX, INDIRECT_DESC
- * and the ring layout are taken from them). Checks size (non-zero, <= max,
- * power of two), alignment and that every area lies in guest RAM, then that
+ * and the ring layout, RING_PACKED, are taken from them). Checks size
+ * (non-zero, <= max; a power of two for the split ring), alignment and that every area lies in guest RAM, then that
  * no two areas overlap (the device writes the used ring: over the descriptor
  * table it would change requests under the guest's feet), then goes ready.
  * Returns 0, -EINVAL (bad size, alignment or range), -EEXIST (areas
- * overlap; the queue stays not ready), -EOPNOTSUPP (a ring layout not
- * implemented) or -ENOMEM. May allocate: never on the hot path.
+ * overlap; the queue stays not ready) or -ENOMEM. May allocate: never on the hot path.
  */
 int virtq_set_ready(struct virtq *vq, const struct guest_mem *mem, uint64_t features);
 /* QueueReady = 0: stop using the queue; its indices are kept. */
@@ -121,8 +125,10 @@ const struct virtq_stats *virtq_stats(const struct virtq *vq);
 
 /*
  * The device's ring positions: the next available entry it will consume
- * and the next used entry it will publish (free-running 16-bit indices).
- * Setting them is for restoring a saved queue; setting next_used also
+ * and the next used entry it will publish. Split ring: free-running 16-bit
+ * indices. Packed ring: the slot (0..size-1) with the wrap counter in bit
+ * 15, as in a notification's data and an event suppression offset. Setting
+ * them is for restoring a saved, ready queue; setting next_used also
  * forgets completions not yet signalled.
  */
 uint16_t virtq_next_avail(const struct virtq *vq);
@@ -149,7 +155,9 @@ bool virtq_accept_notify(struct virtq *vq, bool device_live);
  * become) broken.
  */
 int virtq_pop(struct virtq *vq, struct virtq_chain *c);
-/* Publish a used entry: id and len, write barrier, then used.idx. */
+/* Publish a used entry for the chain popped with head/buffer id `head`: id
+ * and len, write barrier, then used.idx (split) or the descriptor's flags
+ * (packed). Chains may complete in any order. */
 void virtq_push(struct virtq *vq, uint16_t head, uint32_t written_bytes);
 /* Mark the queue broken for reason e (counted; logged once per kind per process). */
 void virtq_fail(struct virtq *vq, enum virtq_err e);

@@ -9,7 +9,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_CI_SECONDS ?= 30
 FUZZ_BUILD := build-fuzz
 FUZZ_BIN := $(FUZZ_BUILD)/fuzz_virtio
-FUZZ_SRCS := tests/fuzz/fuzz_virtio.c harness/virtio_mmio.c harness/virtqueue.c harness/virtq_split.c harness/virtio_blk.c \
+FUZZ_SRCS := tests/fuzz/fuzz_virtio.c harness/virtio_mmio.c harness/virtqueue.c harness/virtq_split.c harness/virtq_packed.c harness/virtio_blk.c \
 	harness/guard_mem.c harness/bus.c harness/unclaimed.c harness/ktap.c
 FUZZ_CFLAGS := -g -O1 -std=gnu11 -Wall -Wextra -Werror -Iinclude -Iinclude/x86 -D_GNU_SOURCE \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all

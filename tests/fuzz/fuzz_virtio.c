@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * libFuzzer target: the host virtio device model (transport + split ring +
- * blk) fed random register accesses and random ring contents, in host
+ * libFuzzer target: the host virtio device model (transport + split and
+ * packed rings + blk) fed random register accesses and random ring contents, in host
  * memory. Guest RAM has guard pages right below and above it
  * (harness/guard_mem.c), so any access the device makes outside it faults
  * at once. The input is a little program of ops (see run_op); a canned
@@ -61,6 +61,9 @@ struct fz {
 	struct virtio_mmio_dev *dev;
 	uint16_t nq, qsize;
 	uint16_t avail_idx[FZ_NQ_MAX];
+	bool packed;			/* RING_PACKED negotiated by canned_init */
+	uint16_t pk_next[FZ_NQ_MAX];	/* packed: the driver's next slot ... */
+	bool pk_wrap[FZ_NQ_MAX];	/* ... and its wrap counter */
 	bool raced;			/* one race per input: thread handoffs are slow */
 	uint64_t raised, lowered;
 };
@@ -111,6 +114,14 @@ static uint16_t pick_q(struct fz *f, struct input *in)
 	return u8(in) % f->nq;
 }
 
+static void driver_rings_reset(struct fz *f)
+{
+	memset(f->avail_idx, 0, sizeof(f->avail_idx));
+	memset(f->pk_next, 0, sizeof(f->pk_next));
+	for (int q = 0; q < FZ_NQ_MAX; q++)
+		f->pk_wrap[q] = true;
+}
+
 static void canned_init(struct fz *f, struct input *in)
 {
 	uint8_t sel = u8(in);
@@ -128,9 +139,15 @@ static void canned_init(struct fz *f, struct input *in)
 		feat |= 1ull << VIRTIO_BLK_F_FLUSH;
 	if ((sel & 32) && f->nq > 1)
 		feat |= 1ull << VIRTIO_BLK_F_MQ;
-	f->qsize = (uint16_t)(1u << (u8(in) % 9));	/* 1..256 */
+	f->packed = sel & 64;
+	if (f->packed) {
+		feat |= 1ull << VIRTIO_F_RING_PACKED;
+		f->qsize = (uint16_t)(1 + u8(in));		/* 1..256, any */
+	} else {
+		f->qsize = (uint16_t)(1u << (u8(in) % 9));	/* 1..256 */
+	}
 	memset(f->mem.hva, 0, FZ_DATA);
-	memset(f->avail_idx, 0, sizeof(f->avail_idx));
+	driver_rings_reset(f);
 	tdrv_negotiate(f->dev, feat);
 	for (uint16_t q = 0; q < f->nq; q++)
 		tdrv_queue_at(f->dev, q, f->qsize, FZ_DESC(q), FZ_AVAIL(q), FZ_USED(q));
@@ -152,6 +169,41 @@ static void avail_add(struct fz *f, uint16_t q, uint16_t head)
 	__atomic_store_n(&a->idx, f->avail_idx[q], __ATOMIC_RELEASE);
 }
 
+static struct vring_packed_desc *pdesc_at(struct fz *f, uint16_t q, uint16_t i)
+{
+	return (struct vring_packed_desc *)(f->mem.hva + FZ_DESC(q)) + (i % 256);
+}
+
+static uint16_t pk_avail_flags(bool wrap)
+{
+	return wrap ? 1u << VRING_PACKED_DESC_F_AVAIL : 1u << VRING_PACKED_DESC_F_USED;
+}
+
+/* Packed: n descriptors at the driver's next slots, the first one's flags
+ * written last (2.8.6); id in all of them (the device reads the last). */
+static void pk_add(struct fz *f, uint16_t q, const struct vring_packed_desc *d, unsigned int n)
+{
+	uint16_t size = f->qsize ? f->qsize : 1, first = f->pk_next[q] % size, first_flags = 0;
+
+	for (unsigned int i = 0; i < n; i++) {
+		struct vring_packed_desc *p = pdesc_at(f, q, f->pk_next[q] % size);
+		uint16_t fl = (d[i].flags & 7) | pk_avail_flags(f->pk_wrap[q]);
+
+		p->addr = d[i].addr;
+		p->len = d[i].len;
+		p->id = d[i].id;
+		if (i == 0)
+			first_flags = fl;
+		else
+			p->flags = fl;
+		if (++f->pk_next[q] >= size) {
+			f->pk_next[q] = 0;
+			f->pk_wrap[q] = !f->pk_wrap[q];
+		}
+	}
+	__atomic_store_n(&pdesc_at(f, q, first)->flags, first_flags, __ATOMIC_RELEASE);
+}
+
 /* A well-formed blk request: header | data | status, at descriptor head. */
 static void blk_request(struct fz *f, struct input *in)
 {
@@ -169,6 +221,25 @@ static void blk_request(struct fz *f, struct input *in)
 	h->type = type;
 	h->ioprio = 0;
 	h->sector = sector;
+	if (f->packed) {
+		/* The id: mostly in range, sometimes one past it. */
+		uint16_t id = head % (size + 1);
+		struct vring_packed_desc d[3] = {
+			{ slot, 16, id, VRING_DESC_F_NEXT },
+			{ slot + 0x10, len, id, VRING_DESC_F_NEXT | (in_dir ? VRING_DESC_F_WRITE : 0) },
+			{ slot + 0x10 + len, 1, id, VRING_DESC_F_WRITE },
+		};
+
+		if (len) {
+			pk_add(f, q, d, 3);
+		} else {
+			d[1] = d[2];
+			pk_add(f, q, d, 2);
+		}
+		if (u8(in) & 1)
+			virtio_mmio__notify(f->dev, q);
+		return;
+	}
 	*desc_at(f, q, head) = (struct vring_desc){ slot, 16, VRING_DESC_F_NEXT, len ? d1 : d2 };
 	if (len)
 		*desc_at(f, q, d1) = (struct vring_desc){ slot + 0x10, len,
@@ -233,6 +304,12 @@ static void overlap_layout(struct fz *f, struct input *in)
 	tdrv_queue_at(f->dev, q, n, d, a, u);
 	if (mmio_rd(f->dev, VIRTIO_MMIO_QUEUE_READY) != 1)
 		return;
+	if (virtio_mmio__features(f->dev) & (1ull << VIRTIO_F_RING_PACKED)) {
+		/* Packed areas: the ring and two 4-byte event structures. */
+		if (overlap(d, 16ull * n, a, 4) || overlap(d, 16ull * n, u, 4) || overlap(a, 4, u, 4))
+			abort();
+		return;
+	}
 	if (overlap(d, 16ull * n, a, 4 + 2ull * n + ev) || overlap(d, 16ull * n, u, 4 + 8ull * n + ev) ||
 	    overlap(a, 4 + 2ull * n + ev, u, 4 + 8ull * n + ev)) {
 		/* Only the EVENT_IDX tails may touch without it being an overlap. */
@@ -287,7 +364,7 @@ static void reset_during_processing(struct fz *f, struct input *in)
 	if (f->raced || (how & 0x0e) != 0x0e || !racer_start()) {
 		virtio_mmio__notify(f->dev, q);
 		mmio_wr(f->dev, VIRTIO_MMIO_STATUS, 0);
-		memset(f->avail_idx, 0, sizeof(f->avail_idx));
+		driver_rings_reset(f);
 		return;
 	}
 	f->raced = true;
@@ -296,7 +373,7 @@ static void reset_during_processing(struct fz *f, struct input *in)
 	sem_post(&racer.go);
 	if (how & 1) {
 		mmio_wr(f->dev, VIRTIO_MMIO_STATUS, 0);
-		memset(f->avail_idx, 0, sizeof(f->avail_idx));
+		driver_rings_reset(f);
 	} else {
 		mmio_wr(f->dev, VIRTIO_MMIO_QUEUE_SEL, q);
 		mmio_wr(f->dev, VIRTIO_MMIO_QUEUE_RESET, 1);
@@ -367,7 +444,14 @@ static void run_op(struct fz *f, struct input *in)
 	}
 	case 6:
 		q = pick_q(f, in);
-		avail_add(f, q, u8(in));
+		if (f->packed) {	/* one descriptor made available, as it is */
+			struct vring_packed_desc d = *pdesc_at(f, q, f->pk_next[q]);
+
+			d.id = u8(in);
+			pk_add(f, q, &d, 1);
+		} else {
+			avail_add(f, q, u8(in));
+		}
 		break;
 	case 7: {	/* avail.idx set to anything */
 		struct vring_avail *a;
@@ -395,6 +479,13 @@ static void run_op(struct fz *f, struct input *in)
 		struct vring vr = { .num = f->qsize ? f->qsize : 1 };
 
 		q = pick_q(f, in);
+		if (f->packed) {	/* the driver event suppression structure */
+			struct vring_packed_desc_event *e = (void *)(f->mem.hva + FZ_AVAIL(q));
+
+			e->flags = u8(in) & 3;
+			e->off_wrap = u16(in);
+			break;
+		}
 		vr.avail = (void *)(f->mem.hva + FZ_AVAIL(q));
 		vr.avail->flags = u8(in) & 1;
 		vring_used_event(&vr) = u16(in);
@@ -402,7 +493,7 @@ static void run_op(struct fz *f, struct input *in)
 	}
 	case 13:
 		mmio_wr(f->dev, VIRTIO_MMIO_STATUS, 0);
-		memset(f->avail_idx, 0, sizeof(f->avail_idx));
+		driver_rings_reset(f);
 		break;
 	case 14: {	/* config space, or a device-side config change */
 		uint32_t off = VIRTIO_MMIO_CONFIG + u8(in) % 72, len = widths[u8(in) & 3];
@@ -422,6 +513,12 @@ static void run_op(struct fz *f, struct input *in)
 		for (uint8_t i = 0; i < n; i++)
 			d[i] = (struct vring_desc){ pick_addr(in), u16(in) % 0x800, u8(in) & 7, u8(in) };
 		q = pick_q(f, in);
+		if (f->packed) {	/* same table bytes, read as packed entries */
+			struct vring_packed_desc pd = { t, 16u * n, u8(in), VRING_DESC_F_INDIRECT };
+
+			pk_add(f, q, &pd, 1);
+			break;
+		}
 		*desc_at(f, q, 0) = (struct vring_desc){ t, 16u * n, VRING_DESC_F_INDIRECT, 0 };
 		avail_add(f, q, 0);
 		break;
@@ -487,6 +584,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!ram.hva && guard_mem_map(&ram, FZ_RAM_BYTES, 0))
 		abort();
 	memset(&f, 0, sizeof(f));
+	driver_rings_reset(&f);
 	f.mem.hva = ram.hva;
 	memset(f.mem.hva, 0, FZ_RAM_BYTES);
 	f.mem.size_bytes = FZ_RAM_BYTES;

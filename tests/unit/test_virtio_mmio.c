@@ -233,7 +233,7 @@ static void test_item03_device_features_paged(void)
 	CHECK(f & (1ull << VIRTIO_F_RING_RESET));
 	CHECK(!(f & (1ull << VIRTIO_F_NOTIF_CONFIG_DATA)));
 	CHECK(!(f & (1ull << VIRTIO_F_ADMIN_VQ)));
-	CHECK(!(f & (1ull << VIRTIO_F_RING_PACKED)));	/* not implemented */
+	CHECK(f & (1ull << VIRTIO_F_RING_PACKED));
 	for (uint32_t page = 2; page < 5; page++) {
 		mmio_wr(dev, VIRTIO_MMIO_DEVICE_FEATURES_SEL, page);
 		CHECK_EQ(mmio_rd(dev, VIRTIO_MMIO_DEVICE_FEATURES), 0);
