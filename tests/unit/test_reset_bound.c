@@ -68,11 +68,15 @@ static uint64_t now_ns(void)
 static int handle(void *ctx, uint16_t q, const struct virtq_chain *c, uint32_t *written)
 {
 	struct rig *r = ctx;
-	uint64_t n = __atomic_add_fetch(&r->round_chains, 1, __ATOMIC_RELAXED);
+	/* Looked at before the count moves: the main thread resets once it
+	 * sees the count, so reading it after would blame this chain for a
+	 * reset that came while it ran (a preempted iothread did, in CI). */
+	bool pending = virtio_mmio__reset_pending(r->dev);
+	uint64_t n = __atomic_add_fetch(&r->round_chains, 1, __ATOMIC_SEQ_CST);
 	uint8_t ok = 0;
 
 	(void)q;
-	if (virtio_mmio__reset_pending(r->dev))
+	if (pending)
 		__atomic_add_fetch(&r->chains_started_while_pending, 1, __ATOMIC_RELAXED);
 	virtq_chain_read(c, 0, r->disk + (n % 8) * REQ_BYTES, REQ_BYTES);
 	*written = (uint32_t)virtq_chain_write(c, 0, &ok, 1);
@@ -183,7 +187,7 @@ static uint64_t reset_round(struct rig *r, bool with_feeder, uint64_t *chains)
 		__atomic_store_n(&r->feed, 1, __ATOMIC_RELEASE);
 	/* Held rounds: chain HOLD_AT waits for the reset, so it is in flight.
 	 * Latency rounds: reset as soon as the iothread has begun. */
-	while (__atomic_load_n(&r->round_chains, __ATOMIC_RELAXED) < (r->hold ? HOLD_AT : 1))
+	while (__atomic_load_n(&r->round_chains, __ATOMIC_ACQUIRE) < (r->hold ? HOLD_AT : 1))
 		sched_yield();
 	/* Not completed(): that takes the device mutex a held chain owns. */
 	c0 = __atomic_load_n(&r->round_chains, __ATOMIC_RELAXED);
