@@ -63,10 +63,13 @@ static void packed_start(struct virtq *vq)
 
 	p->avail_wrap = p->used_wrap = true;	/* both counters start at 1 */
 	p->pushed_descs = 0;
-	/* The driver reads the device area from its first kick on, and guest
-	 * RAM holds whatever was there: kicks are welcome. */
-	vq_st16(&p->device_evt->off_wrap, 0);
-	vq_st16(&p->device_evt->flags, VRING_PACKED_EVENT_FLAG_ENABLE);
+	/* Guest RAM holds whatever was there: say what we want before the
+	 * first kick decision. With EVENT_IDX, as the split ring's zeroed
+	 * avail_event: a kick when slot 0 of the first lap is made available,
+	 * none for the rest of that batch. */
+	vq_st16(&p->device_evt->off_wrap, vq->event_idx ? EVT_WRAP : 0);
+	vq_st16(&p->device_evt->flags, vq->event_idx ? VRING_PACKED_EVENT_FLAG_DESC
+						     : VRING_PACKED_EVENT_FLAG_ENABLE);
 }
 
 static void advance(uint16_t *slot, bool *wrap, uint32_t by, uint32_t size)
