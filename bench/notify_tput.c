@@ -47,53 +47,19 @@ struct bench_notify_params {
 	uint64_t liveness_reads;		/* Status reads (MMIO exits) while waiting */
 };
 
-/* Guest globals (the guest's private copy). */
+/* The guest's driver, shared with its ISR (the guest's private copy). */
 static struct virtio_blk_drv notify_drv;
-static volatile uint32_t notify_wake;
-static volatile uint64_t notify_irqs;
-static uint64_t notify_liveness_reads;	/* each one a trapped MMIO read */
 
 GUEST_CODE static void notify_isr(struct ex_regs *regs)
 {
 	(void)regs;
 	virtio_blk_isr(&notify_drv);	/* InterruptStatus + InterruptACK */
-	notify_irqs++;
-	notify_wake = 1;
 	lapic_eoi();
 }
 
-/* A device that stopped the queue (DEVICE_NEEDS_RESET) will never complete:
- * say so at once instead of waiting for the host's watchdog. */
-GUEST_CODE static void assert_device_alive(void)
+GUEST_CODE static uint64_t isr_entries(const struct virtio_blk_drv *b)
 {
-	uint32_t status = mmio_read32(VIRTIO_MMIO_BASE + VIRTIO_MMIO_STATUS);
-
-	notify_liveness_reads++;
-
-	GUEST_ASSERT_EQ(status & VIRTIO_CONFIG_S_NEEDS_RESET, 0);
-}
-
-/* Waits until the used ring has an entry: spinning, or by interrupt with
- * the wake-flag protocol (no lost wake-up, see guest_halt_unless()). */
-GUEST_CODE static void wait_used(struct vring_drv *q, bool by_irq)
-{
-	uint64_t spins = 0;
-
-	if (!by_irq) {
-		while (!vring_drv_has_used(q))
-			if (!(++spins & 0xfffff))
-				assert_device_alive();
-		return;
-	}
-	while (!vring_drv_has_used(q)) {
-		notify_wake = 0;
-		if (!vring_drv_enable_cb(q))
-			break;		/* something arrived while arming */
-		guest_halt_unless(&notify_wake);
-		if (!vring_drv_has_used(q))
-			assert_device_alive();	/* woken with nothing used */
-	}
-	vring_drv_disable_cb(q);
+	return b->irq_count + b->irq_spurious;
 }
 
 GUEST_CODE static void run_requests(struct bench_notify_params *p, uint64_t n,
@@ -104,36 +70,34 @@ GUEST_CODE static void run_requests(struct bench_notify_params *p, uint64_t n,
 	uint64_t submitted = 0, completed = 0;
 
 	while (completed < n) {
+		struct virtio_blk_req *r;
+		int rc;
+
 		while (submitted < n) {
 			uint64_t want = p->batch < n - submitted ? p->batch : n - submitted;
 
-			if (*nfree < want || vring_drv_num_free(&b->vq) < want * (b->use_indirect ? 1 : 3))
+			if (*nfree < want || !virtio_blk_has_room(b, (unsigned int)want))
 				break;
 			for (uint64_t k = 0; k < want; k++) {
-				struct virtio_blk_req *r = &reqs[free_stack[--*nfree]];
-				int rc = virtio_blk_submit(b, r, VIRTIO_BLK_T_IN, 0, data, REQ_DATA_BYTES);
-
-				GUEST_ASSERT_EQ(rc, 0);
+				r = &reqs[free_stack[--*nfree]];
+				GUEST_ASSERT_EQ(virtio_blk_submit(b, r, VIRTIO_BLK_T_IN, 0, data,
+								  REQ_DATA_BYTES), 0);
 			}
 			submitted += want;
 			virtio_blk_kick(b);
 		}
-		wait_used(&b->vq, p->completion_irq);
-		for (;;) {
-			void *cookie;
-			uint32_t len;
-			int rc = vring_drv_pop_used(&b->vq, &cookie, &len);
-			struct virtio_blk_req *r = cookie;
-
-			if (rc != 1) {
-				GUEST_ASSERT_EQ(rc, 0);
-				break;
-			}
+		/* A device that stopped the queue (NEEDS_RESET) never completes:
+		 * say so at once, not by the host's watchdog. */
+		GUEST_ASSERT_EQ(virtio_blk_wait_used(b), 0);
+		if (b->by_irq)
+			virtio_blk_irq_off(b);	/* interrupts only while waiting for one */
+		while ((rc = virtio_blk_pop(b, &r)) == 1) {
 			if (r->status != VIRTIO_BLK_S_OK)
 				p->bad_status++;
 			free_stack[(*nfree)++] = (uint32_t)(r - reqs);
 			completed++;
 		}
+		GUEST_ASSERT_EQ(rc, 0);
 	}
 }
 
@@ -155,25 +119,26 @@ GUEST_CODE static void notify_guest_main(struct bench_notify_params *p)
 		GUEST_DONE();
 	}
 	GUEST_ASSERT_EQ(qs, p->queue_size);
-	vring_drv_disable_cb(&b->vq);	/* interrupts only while waiting for one */
+	b->by_irq = p->completion_irq;
+	virtio_blk_irq_off(b);		/* interrupts only while waiting for one */
 	for (int i = qs - 1; i >= 0; i--)
 		free_stack[nfree++] = (uint32_t)i;
 	run_requests(p, p->warmup, reqs, free_stack, &nfree, data);
 	p->bad_status = 0;
 	/* The host snapshots its counters; it also learns how many kicks the
 	 * warm-up sent, since the iothread may read the last of them later. */
-	GUEST_SYNC(1, b->vq.kicks);
-	kicks0 = b->vq.kicks;
-	alive0 = notify_liveness_reads;
-	supp0 = b->vq.kicks_suppressed;
-	irqs0 = notify_irqs;
+	GUEST_SYNC(1, virtio_blk_kicks(b));
+	kicks0 = virtio_blk_kicks(b);
+	alive0 = b->status_reads;
+	supp0 = virtio_blk_kicks_suppressed(b);
+	irqs0 = isr_entries(b);
 	t0 = rdtsc_fenced();
 	run_requests(p, p->requests, reqs, free_stack, &nfree, data);
 	p->ticks = rdtsc_fenced() - t0;
-	p->kicks = b->vq.kicks - kicks0;
-	p->kicks_suppressed = b->vq.kicks_suppressed - supp0;
-	p->irqs = notify_irqs - irqs0;
-	p->liveness_reads = notify_liveness_reads - alive0;
+	p->kicks = virtio_blk_kicks(b) - kicks0;
+	p->kicks_suppressed = virtio_blk_kicks_suppressed(b) - supp0;
+	p->irqs = isr_entries(b) - irqs0;
+	p->liveness_reads = b->status_reads - alive0;
 	p->completed = p->requests;
 	GUEST_DONE();
 }

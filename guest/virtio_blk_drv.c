@@ -2,13 +2,14 @@
 /*
  * virtio-blk requests over the guest virtio-mmio driver: header (readable),
  * optional data, status byte (writable), as one direct chain or through the
- * request's own indirect table. Completions are collected by polling the used
- * ring from the submitting context only; the ISR just acks and counts, so the
- * ring never needs a lock.
+ * request's own indirect table. Completions are collected from the used ring
+ * by the submitting context only, spinning or halted for the interrupt; the
+ * ISR just acks, counts and wakes, so the ring never needs a lock.
  */
 #include "guest_virtio.h"
 
 #define BLK_DEFAULT_MAX_WAITS	(1ULL << 20)
+#define SPINS_PER_STATUS_READ	0xfffffu	/* a mask: one read per 2^20 spins */
 
 int virtio_blk_init(struct virtio_blk_drv *b, uint64_t base, uint64_t wanted,
 		    unsigned int num, void *mem, unsigned long align,
@@ -21,11 +22,12 @@ int virtio_blk_init(struct virtio_blk_drv *b, uint64_t base, uint64_t wanted,
 	b->capacity_sectors = 0;
 	b->blk_size_bytes = 512;
 	b->num_queues = 1;
-	b->wait = NULL;
-	b->wait_ctx = NULL;
+	b->by_irq = false;
 	b->max_waits = BLK_DEFAULT_MAX_WAITS;
-	b->irq_count = 0;
+	b->irq_count = b->irq_spurious = 0;
+	b->config_irqs = b->config_seen = 0;
 	b->irq_flag = 0;
+	b->status_reads = 0;
 	b->completed = 0;
 
 	rc = virtio_mmio_probe(&b->mmio, base);
@@ -105,21 +107,75 @@ bool virtio_blk_kick(struct virtio_blk_drv *b)
 	return virtio_mmio_kick(&b->mmio, &b->vq);
 }
 
+int virtio_blk_pop(struct virtio_blk_drv *b, struct virtio_blk_req **req)
+{
+	void *cookie;
+	uint32_t len;
+	int rc = vring_drv_pop_used(&b->vq, &cookie, &len);
+
+	if (rc != 1)
+		return rc;
+	*req = cookie;
+	(*req)->used_len = len;
+	(*req)->done = 1;
+	b->completed++;
+	return 1;
+}
+
 int virtio_blk_poll(struct virtio_blk_drv *b)
 {
 	struct virtio_blk_req *req;
-	void *cookie;
-	uint32_t len;
 	int rc, n = 0;
 
-	while ((rc = vring_drv_pop_used(&b->vq, &cookie, &len)) == 1) {
-		req = cookie;
-		req->used_len = len;
-		req->done = 1;
+	while ((rc = virtio_blk_pop(b, &req)) == 1)
 		n++;
-	}
-	b->completed += n;
 	return rc < 0 ? rc : n;
+}
+
+void virtio_blk_irq_off(struct virtio_blk_drv *b)
+{
+	vring_drv_disable_cb(&b->vq);
+}
+
+bool virtio_blk_irq_on(struct virtio_blk_drv *b)
+{
+	return vring_drv_enable_cb(&b->vq);
+}
+
+/* One trapped read of Status: false once the device stopped the queue. */
+static bool device_alive(struct virtio_blk_drv *b)
+{
+	b->status_reads++;
+	return !(virtio_mmio_status(&b->mmio) & VIRTIO_CONFIG_S_NEEDS_RESET);
+}
+
+int virtio_blk_wait_used(struct virtio_blk_drv *b)
+{
+	uint64_t spins = 0;
+
+	if (!b->by_irq) {
+		while (!vring_drv_has_used(&b->vq))
+			if (!(++spins & SPINS_PER_STATUS_READ) && !device_alive(b))
+				return -EIO;
+		return 0;
+	}
+	while (!vring_drv_has_used(&b->vq)) {
+		/* Clear first: an interrupt after this sets it again and the
+		 * halt is skipped; one before it left its used entry for
+		 * irq_on to see, or its config bit in config_irqs. */
+		b->irq_flag = 0;
+		if (!virtio_blk_irq_on(b))
+			break;		/* something arrived while arming */
+		if (b->config_irqs != b->config_seen) {
+			b->config_seen = b->config_irqs;
+			if (!device_alive(b))
+				return -EIO;
+		}
+		guest_halt_unless(&b->irq_flag);
+		if (!vring_drv_has_used(&b->vq) && !device_alive(b))
+			return -EIO;	/* woken with nothing used */
+	}
+	return 0;
 }
 
 int virtio_blk_wait(struct virtio_blk_drv *b, struct virtio_blk_req *req)
@@ -133,31 +189,23 @@ int virtio_blk_wait(struct virtio_blk_drv *b, struct virtio_blk_req *req)
 			return req->status;
 		if (w >= b->max_waits)
 			return -ETIMEDOUT;
-		if (b->wait)
-			b->wait(b, b->wait_ctx);
-		else
-			cpu_relax();
+		rc = virtio_blk_wait_used(b);
+		if (rc < 0)
+			return rc;
 	}
-}
-
-void virtio_blk_wait_halt(struct virtio_blk_drv *b, void *ctx)
-{
-	(void)ctx;
-	/* Clear first: an interrupt after this sets it again and the halt is
-	 * skipped; one before it left its used entry for enable_cb to see. */
-	b->irq_flag = 0;
-	if (vring_drv_enable_cb(&b->vq))
-		guest_halt_unless(&b->irq_flag);
 }
 
 uint32_t virtio_blk_isr(struct virtio_blk_drv *b)
 {
 	uint32_t bits = virtio_mmio_irq_ack(&b->mmio);
 
-	if (bits) {
+	if (bits)
 		b->irq_count++;
-		b->irq_flag = 1;
-	}
+	else
+		b->irq_spurious++;
+	if (bits & VIRTIO_MMIO_INT_CONFIG)
+		b->config_irqs++;
+	b->irq_flag = 1;
 	return bits;
 }
 

@@ -224,12 +224,6 @@ struct virtio_blk_req {
 	uint32_t used_len;		/* bytes the device reported written */
 };
 
-struct virtio_blk_drv;
-/* Blocks until a completion may have been posted; may return early. A waiter
- * that sleeps must arm the interrupt (vring_drv_enable_cb) with interrupts
- * masked and sleep atomically, as virtio_blk_wait_halt() does. */
-typedef void (*virtio_blk_wait_fn)(struct virtio_blk_drv *b, void *ctx);
-
 struct virtio_blk_drv {
 	struct virtio_mmio_drv mmio;
 	struct vring_drv vq;			/* request queue 0 */
@@ -237,11 +231,14 @@ struct virtio_blk_drv {
 	uint32_t blk_size_bytes;		/* 512 unless VIRTIO_BLK_F_BLK_SIZE */
 	uint16_t num_queues;			/* 1 unless VIRTIO_BLK_F_MQ */
 	bool use_indirect;			/* set by init iff INDIRECT_DESC negotiated */
-	virtio_blk_wait_fn wait;		/* NULL (init default): spin with cpu_relax */
-	void *wait_ctx;
+	bool by_irq;				/* waits halt for the interrupt (init: spin) */
 	uint64_t max_waits;			/* bound for virtio_blk_wait(), init: 1 << 20 */
-	volatile uint64_t irq_count;		/* bumped by virtio_blk_isr() */
-	volatile uint32_t irq_flag;		/* set by the ISR, cleared by the halt waiter */
+	volatile uint64_t irq_count;		/* ISR entries that found a bit to ack */
+	volatile uint64_t irq_spurious;		/* ISR entries that found none */
+	volatile uint64_t config_irqs;		/* ... with the config bit (e.g. NEEDS_RESET) */
+	uint64_t config_seen;			/* config_irqs the waiter has looked at */
+	volatile uint32_t irq_flag;		/* set by the ISR, cleared by the waiter */
+	uint64_t status_reads;			/* liveness reads of Status (trapped exits) */
 	uint64_t completed;			/* requests collected */
 };
 
@@ -263,25 +260,51 @@ int virtio_blk_submit(struct virtio_blk_drv *b, struct virtio_blk_req *req, uint
 /* Kicks if needed (one notify for a whole batch). Returns true if notified. */
 bool virtio_blk_kick(struct virtio_blk_drv *b);
 
-/* Collects every pending completion (sets req->done, used_len). Returns how
- * many, or -EIO. Only ever called from one context (not from an ISR). */
+/* Ring room for n more requests of up to three buffers (one slot each with
+ * indirect descriptors, three without). */
+GUEST_INLINE bool virtio_blk_has_room(const struct virtio_blk_drv *b, unsigned int n)
+{
+	return vring_drv_num_free(&b->vq) >= n * (b->use_indirect ? 1u : 3u);
+}
+
+/* Kick decisions so far: notified, and suppressed by the device. */
+GUEST_INLINE uint64_t virtio_blk_kicks(const struct virtio_blk_drv *b) { return b->vq.kicks; }
+GUEST_INLINE uint64_t virtio_blk_kicks_suppressed(const struct virtio_blk_drv *b)
+{ return b->vq.kicks_suppressed; }
+
+/* Collects one completion: 1 with *req (done and used_len set), 0 if none
+ * is pending, -EIO if the device named a buffer not in flight. */
+int virtio_blk_pop(struct virtio_blk_drv *b, struct virtio_blk_req **req);
+
+/* Collects every pending completion. Returns how many, or -EIO. Only ever
+ * called from one context (not from an ISR). */
 int virtio_blk_poll(struct virtio_blk_drv *b);
 
-/* Polls until req->done, calling b->wait between empty polls, at most
- * b->max_waits times. Returns req->status (>= 0), -ETIMEDOUT or -EIO. */
+/* Used-buffer interrupts off (the device may still send some), or on:
+ * irq_on returns false if a completion is already pending. */
+void virtio_blk_irq_off(struct virtio_blk_drv *b);
+bool virtio_blk_irq_on(struct virtio_blk_drv *b);
+
+/*
+ * Waits until a completion is pending: 0, or -EIO once the device says
+ * DEVICE_NEEDS_RESET (it will complete nothing more). Spinning, with a
+ * Status read every 2^20 spins; or, with b->by_irq, halted until the ISR
+ * sets irq_flag (guest_halt_unless() checks it with interrupts off), the
+ * interrupt armed first and left armed. A config interrupt that came before
+ * the flag was cleared is remembered in config_irqs, so a NEEDS_RESET that
+ * raced the waiter is still seen instead of halting for ever. Needs, with
+ * by_irq, the GSI routed to a vector whose handler calls virtio_blk_isr().
+ */
+int virtio_blk_wait_used(struct virtio_blk_drv *b);
+
+/* Polls until req->done, virtio_blk_wait_used() between empty polls, at
+ * most b->max_waits times. Returns req->status (>= 0), -ETIMEDOUT or -EIO. */
 int virtio_blk_wait(struct virtio_blk_drv *b, struct virtio_blk_req *req);
 
-/* Interrupt waiter (CPL0 or CPL3): clears irq_flag, arms the interrupt
- * (vring_drv_enable_cb) and, unless a completion is already pending, halts
- * with guest_halt_unless(&irq_flag), which checks the flag with interrupts
- * off. Needs the device's GSI routed to a vector whose handler calls
- * virtio_blk_isr() and EOIs. Set b->wait = virtio_blk_wait_halt to use it. */
-void virtio_blk_wait_halt(struct virtio_blk_drv *b, void *ctx);
-
-/* ISR body: reads InterruptStatus, writes the bits to InterruptACK, bumps
- * irq_count and sets irq_flag if any bit was set. It does not touch the ring (virtio_blk_poll() does, from the
- * waiting context), so no lock is needed. Returns the bits acked; the caller
- * EOIs the LAPIC. */
+/* ISR body: reads InterruptStatus, writes the bits to InterruptACK, counts
+ * the entry (irq_count, irq_spurious, config_irqs) and sets irq_flag. It
+ * does not touch the ring (the waiting context does), so no lock is needed.
+ * Returns the bits acked; the caller EOIs the LAPIC. */
 uint32_t virtio_blk_isr(struct virtio_blk_drv *b);
 
 /* Synchronous helpers: submit + kick + wait. Return VIRTIO_BLK_S_* or < 0. */

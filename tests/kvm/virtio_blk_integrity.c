@@ -82,46 +82,12 @@ GUEST_INLINE uint64_t sector_sum(const uint64_t *w, uint64_t sector)
 
 /* ---- guest ------------------------------------------------------------ */
 static struct virtio_blk_drv integ_drv;	/* the guest's copy, shared with the ISR */
-static volatile uint32_t integ_wake;
-static volatile uint64_t integ_irqs, integ_spurious;
 
 GUEST_CODE static void integ_isr(struct ex_regs *regs)
 {
 	(void)regs;
-	if (!virtio_blk_isr(&integ_drv))
-		integ_spurious++;
-	integ_irqs++;
-	integ_wake = 1;
+	virtio_blk_isr(&integ_drv);	/* counts spurious entries too */
 	lapic_eoi();
-}
-
-/* A stopped queue never completes: say so at once, not by the watchdog. */
-GUEST_CODE static void assert_device_alive(void)
-{
-	uint32_t status = mmio_read32(VIRTIO_MMIO_BASE + VIRTIO_MMIO_STATUS);
-
-	GUEST_ASSERT_EQ(status & VIRTIO_CONFIG_S_NEEDS_RESET, 0);
-}
-
-GUEST_CODE static void wait_used(struct integ_params *p, struct vring_drv *q)
-{
-	uint64_t spins = 0;
-
-	p->waits++;
-	if (!p->completion_irq) {
-		while (!vring_drv_has_used(q))
-			if (!(++spins & 0xfffff))
-				assert_device_alive();
-		return;
-	}
-	while (!vring_drv_has_used(q)) {
-		integ_wake = 0;
-		if (!vring_drv_enable_cb(q))
-			break;
-		guest_halt_unless(&integ_wake);
-		if (!vring_drv_has_used(q))
-			assert_device_alive();
-	}
 }
 
 /* Request number r (0 .. 2n-1): writes first, then reads in a permuted
@@ -142,7 +108,7 @@ GUEST_CODE static void integ_guest_main(struct integ_params *p)
 	uint64_t n = p->nsectors, total = 2 * n, submitted = 0, completed = 0;
 	uint64_t wanted = (p->indirect ? 1ULL << VIRTIO_RING_F_INDIRECT_DESC : 0) |
 			  (p->event_idx ? 1ULL << VIRTIO_RING_F_EVENT_IDX : 0);
-	uint32_t nfree = 0, per_req;
+	uint32_t nfree = 0;
 	int qs;
 
 	qs = virtio_blk_init(b, VIRTIO_MMIO_BASE, wanted, p->queue_size, (void *)p->ring_gpa, 4096,
@@ -153,18 +119,18 @@ GUEST_CODE static void integ_guest_main(struct integ_params *p)
 		GUEST_DONE();
 	}
 	p->features = b->mmio.features;
-	per_req = b->use_indirect ? 1 : 3;
+	b->by_irq = p->completion_irq;
 	for (int i = (int)p->nslots - 1; i >= 0; i--)
 		free_stack[nfree++] = (uint32_t)i;
 	if (!p->completion_irq)
-		vring_drv_disable_cb(&b->vq);
+		virtio_blk_irq_off(b);
 
 	while (completed < total) {
 		/* A write phase must finish before its sectors are read back. */
 		uint64_t limit = submitted < n || completed >= n ? total : n;
 		uint64_t added = 0;
 
-		while (submitted < limit && nfree && vring_drv_num_free(&b->vq) >= per_req) {
+		while (submitted < limit && nfree && virtio_blk_has_room(b, 1)) {
 			uint32_t slot = free_stack[--nfree];
 			uint64_t sector = req_sector(submitted, n);
 			uint64_t *w = (uint64_t *)(data + (uint64_t)slot * VIRTIO_BLK_SECTOR_BYTES);
@@ -186,22 +152,24 @@ GUEST_CODE static void integ_guest_main(struct integ_params *p)
 			/* Interrupt mode arms before the kick: a trapped kick
 			 * completes everything before the guest runs again. */
 			if (p->completion_irq)
-				vring_drv_enable_cb(&b->vq);
+				virtio_blk_irq_on(b);
 			virtio_blk_kick(b);
 		}
-		wait_used(p, &b->vq);
+		/* A stopped queue never completes: say so at once, not by the
+		 * watchdog. */
+		p->waits++;
+		GUEST_ASSERT_EQ(virtio_blk_wait_used(b), 0);
 		for (;;) {
 			struct virtio_blk_req *r;
-			void *cookie;
 			uint32_t len, slot;
 			uint64_t id, sector;
-			int rc = vring_drv_pop_used(&b->vq, &cookie, &len);
+			int rc = virtio_blk_pop(b, &r);
 
 			if (rc != 1) {
 				GUEST_ASSERT_EQ(rc, 0);
 				break;
 			}
-			r = cookie;
+			len = r->used_len;
 			slot = (uint32_t)(r - reqs);
 			if (r < reqs || slot >= p->nslots) {
 				p->bad_cookie++;
@@ -236,13 +204,13 @@ GUEST_CODE static void integ_guest_main(struct integ_params *p)
 	/* Interrupt mode: the device raised at least once; its interrupt must
 	 * arrive even if polling already found every completion (irqfd
 	 * injection is asynchronous). */
-	while (p->completion_irq && !integ_irqs)
-		guest_halt_unless(&integ_wake);
+	while (p->completion_irq && !(b->irq_count + b->irq_spurious))
+		guest_halt_unless(&b->irq_flag);
 	p->completed = completed;
-	p->spurious = integ_spurious;
-	p->kicks = b->vq.kicks;
-	p->kicks_suppressed = b->vq.kicks_suppressed;
-	p->irqs = integ_irqs;
+	p->spurious = b->irq_spurious;
+	p->kicks = virtio_blk_kicks(b);
+	p->kicks_suppressed = virtio_blk_kicks_suppressed(b);
+	p->irqs = b->irq_count + b->irq_spurious;
 	GUEST_DONE();
 }
 

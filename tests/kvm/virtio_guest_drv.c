@@ -42,7 +42,7 @@
 #define A_ID		0x20000
 #define AREA_BYTES	0x21000
 
-enum { SYNC_INIT = 1, SYNC_BATCH, SYNC_IRQ, SYNC_NULL, SYNC_ERR };
+enum { SYNC_INIT = 1, SYNC_BATCH, SYNC_IRQ, SYNC_NULL, SYNC_ERR, SYNC_DEAD };
 
 /* ---- guest ------------------------------------------------------------ */
 static struct virtio_blk_drv *g_blk;	/* the guest's copy, for the ISR */
@@ -121,7 +121,7 @@ GUEST_CODE static void guest_code(uint64_t area, uint64_t features, uint64_t irq
 		uint64_t irqs = b->irq_count;
 
 		b->irq_flag = 0;
-		GUEST_ASSERT(vring_drv_enable_cb(&b->vq));
+		GUEST_ASSERT(virtio_blk_irq_on(b));
 		GUEST_ASSERT_EQ(virtio_blk_submit(b, &reqs[k], VIRTIO_BLK_T_IN, 20 + k,
 						  data + 512 * k, 512), 0);
 		virtio_blk_kick(b);
@@ -131,7 +131,7 @@ GUEST_CODE static void guest_code(uint64_t area, uint64_t features, uint64_t irq
 		GUEST_ASSERT_EQ(data[512 * k + 5], pattern(20 + k, 5));
 	}
 	/* The halting waiter: sleeps only while nothing is pending. */
-	b->wait = virtio_blk_wait_halt;
+	b->by_irq = true;
 	for (uint32_t k = 0; k < 4; k++) {
 		rc = virtio_blk_rw(b, &reqs[k], false, 30 + k, data + 512 * k, 512);
 		GUEST_ASSERT_EQ(rc, VIRTIO_BLK_S_OK);
@@ -198,6 +198,32 @@ GUEST_CODE static void guest_errors(uint64_t area, uint64_t which)
 				-ENOENT);
 		GUEST_SYNC(SYNC_ERR, virtio_mmio_status(d));
 	}
+	GUEST_DONE();
+}
+
+/* A request the device cannot serve (its data buffer lies outside guest
+ * RAM), waited for by interrupt with interrupts on all along: the device
+ * sets NEEDS_RESET and raises the config interrupt, which a trapped kick
+ * delivers before the waiter has even cleared its flag. The wait must end
+ * in -EIO, not in a halt nobody wakes (the host's watchdog). */
+GUEST_CODE static void guest_dead(uint64_t area, uint64_t features, uint64_t irq_level)
+{
+	struct virtio_blk_drv *b = (void *)(area + A_DRV);
+	struct virtio_blk_req *req = (void *)(area + A_REQS);
+	void *outside = (void *)(1ull << 40);		/* no guest RAM there */
+	int rc;
+
+	GUEST_ASSERT_EQ(virtio_blk_init(b, VIRTIO_MMIO_BASE, features, QUEUE_SIZE,
+					(void *)(area + A_RING), 4096, (void *)(area + A_SLOTS)),
+			QUEUE_SIZE);
+	g_blk = b;
+	b->by_irq = true;
+	ioapic_route(VIRTIO_MMIO_GSI, GUEST_IRQ_VECTOR(VIRTIO_MMIO_GSI), irq_level, false);
+	GUEST_ASSERT_EQ(virtio_blk_submit(b, req, VIRTIO_BLK_T_IN, 0, outside, 512), 0);
+	virtio_blk_kick(b);
+	rc = virtio_blk_wait(b, req);
+	GUEST_SYNC(SYNC_DEAD, (uint64_t)(int64_t)rc, virtio_mmio_status(&b->mmio), b->config_irqs,
+		   b->status_reads);
 	GUEST_DONE();
 }
 
@@ -435,6 +461,46 @@ static void run_null(unsigned int cpl, enum virtio_notify_mode notify, uint64_t 
 	rig_down(&r);
 }
 
+static void run_dead(unsigned int cpl, enum virtio_notify_mode notify, enum irq_method irq)
+{
+	struct virtio_dev_desc desc = {
+		.dev = { .device_id = VIRTIO_ID_BLOCK, .num_queues = 1, .queue_size_max = 256,
+			 .ops = &ramdisk_ops, .ops_ctx = NULL },
+		.wire = { .notify = notify, .irq = irq, .iothread_cpu = -1 },
+	};
+	static struct ramdisk rd;
+	struct virtio_mmio_stats st;
+	struct virtio_kvm *vk;
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+	struct ucall uc;
+	uint64_t area;
+	int64_t rc;
+
+	desc.dev.ops_ctx = &rd;
+	vm = vm_create_with_vcpu(&vcpu, guest_dead);
+	vk = vm_virtio_attach(vm, &desc);
+	vm_install_handler(vm, GUEST_IRQ_VECTOR(VIRTIO_MMIO_GSI), blk_isr);
+	area = vm_alloc(vm, AREA_BYTES, 4096);
+	vcpu_set_entry_irqs_on(vcpu, guest_dead, cpl, 3, area, 0, (uint64_t)irq_method_is_level(irq));
+	expect_sync(vcpu, &uc, SYNC_DEAD);
+	rc = (int64_t)uc.args[1];
+	{
+		struct ucall done;
+
+		TEST_ASSERT(vcpu_run_ucall(vcpu, &done) == UCALL_DONE, "guest did not finish");
+	}
+	virtio_mmio__get_stats(virtio_kvm_mmio(vk), &st);
+	ktap_result(rc == -EIO && (uc.args[2] & VIRTIO_CONFIG_S_NEEDS_RESET) && st.needs_reset == 1,
+		    "CPL%u %s + %s: a request the device cannot serve, waited for by interrupt, "
+		    "ends in -EIO (got %" PRId64 "; Status 0x%" PRIx64 ", %" PRIu64 " config "
+		    "interrupts, %" PRIu64 " Status reads), not in a halt nobody wakes", cpl,
+		    virtio_notify_mode_name(notify), irq_method_name(irq), rc, uc.args[2],
+		    uc.args[3], uc.args[4]);
+	virtio_kvm_destroy(vk);
+	kvm_vm_free(vm);
+}
+
 static void run_errors(void)
 {
 	const uint32_t failed = VIRTIO_CONFIG_S_FAILED;
@@ -561,13 +627,17 @@ int main(void)
 	};
 
 	kvm_open_or_skip();
-	ktap_plan((int)ARRAY_SIZE(variants) + 4 + 2 + 1);
+	ktap_plan((int)ARRAY_SIZE(variants) + 4 + 4 + 2 + 1);
 	for (unsigned int i = 0; i < ARRAY_SIZE(variants); i++)
 		run_variant(&variants[i]);
 	run_null(0, NOTIFY_TRAPPED, 0);
 	run_null(0, NOTIFY_IOEVENTFD, ring);
 	run_null(3, NOTIFY_TRAPPED, ring);
 	run_null(3, NOTIFY_IOEVENTFD, 0);
+	run_dead(0, NOTIFY_TRAPPED, IRQ_METHOD_LINE);
+	run_dead(3, NOTIFY_TRAPPED, IRQ_METHOD_LINE);
+	run_dead(0, NOTIFY_IOEVENTFD, IRQ_METHOD_IRQFD);
+	run_dead(3, NOTIFY_IOEVENTFD, IRQ_METHOD_IRQFD);
 	run_errors();
 	run_own_fd();
 	return ktap_exit_code();
