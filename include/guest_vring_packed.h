@@ -92,5 +92,19 @@ int vring_pdrv_pop_used(struct vring_pdrv *q, void **cookie, uint32_t *len);
  * after the full barrier, i.e. it is safe to sleep. */
 void vring_pdrv_disable_cb(struct vring_pdrv *q);
 bool vring_pdrv_enable_cb_after(struct vring_pdrv *q, uint16_t n);
+GUEST_INLINE bool vring_pdrv_enable_cb(struct vring_pdrv *q) { return vring_pdrv_enable_cb_after(q, 1); }
+
+/* guest/virtio_mmio_packed.c. Step 5 for a packed queue once RING_PACKED
+ * is negotiated: QueueSel, QueueReady must read 0 (-EBUSY), QueueSizeMax
+ * (0: -ENOENT); num (any value, clamped to the maximum) entries over mem
+ * (vring_pdrv_mem_bytes(num), 16-byte aligned) and ids; QueueSize, the
+ * ring and both event areas, QueueReady = 1. The size used, or < 0. */
+int virtio_mmio_setup_packed_queue(struct virtio_mmio_drv *d, struct vring_pdrv *q,
+				   uint16_t index, unsigned int num, void *mem,
+				   struct vring_pdrv_id *ids);
+
+/* vring_pdrv_kick_prepare() and, if needed, QueueNotify: the queue index,
+ * or with NOTIFICATION_DATA vring_pdrv_notify_data(). True if notified. */
+bool virtio_mmio_kick_packed(const struct virtio_mmio_drv *d, struct vring_pdrv *q);
 
 #endif
