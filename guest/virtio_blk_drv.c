@@ -57,12 +57,17 @@ int virtio_blk_init(struct virtio_blk_drv *b, uint64_t base, uint64_t wanted,
 	if (rc)
 		goto fail;
 
-	size = virtio_mmio_setup_queue(&b->mmio, &b->vq, 0, num, mem, align, slots);
+	b->packed = !!(b->mmio.features & (1ULL << VIRTIO_F_RING_PACKED));
+	if (b->packed)
+		size = virtio_mmio_setup_packed_queue(&b->mmio, &b->pq, 0, num, mem,
+						      (struct vring_pdrv_id *)slots);
+	else
+		size = virtio_mmio_setup_queue(&b->mmio, &b->vq, 0, num, mem, align, slots);
 	if (size < 0) {
 		rc = size;
 		goto fail;
 	}
-	b->use_indirect = b->vq.indirect;
+	b->use_indirect = b->packed ? b->pq.indirect : b->vq.indirect;
 	virtio_mmio_driver_ok(&b->mmio);
 	return size;
 fail:
@@ -98,20 +103,31 @@ int virtio_blk_submit(struct virtio_blk_drv *b, struct virtio_blk_req *req, uint
 	}
 	sg[n].buf = (void *)&req->status;
 	sg[n].len = 1;
-	rc = vring_drv_add(&b->vq, sg, out, in, req, b->use_indirect ? req->indirect : NULL);
+	if (b->packed)
+		rc = vring_pdrv_add(&b->pq, sg, out, in, req,
+				    b->use_indirect ? req->indirect_packed : NULL);
+	else
+		rc = vring_drv_add(&b->vq, sg, out, in, req, b->use_indirect ? req->indirect : NULL);
 	return rc < 0 ? rc : 0;
 }
 
 bool virtio_blk_kick(struct virtio_blk_drv *b)
 {
-	return virtio_mmio_kick(&b->mmio, &b->vq);
+	return b->packed ? virtio_mmio_kick_packed(&b->mmio, &b->pq)
+			 : virtio_mmio_kick(&b->mmio, &b->vq);
+}
+
+static bool has_used(const struct virtio_blk_drv *b)
+{
+	return b->packed ? vring_pdrv_has_used(&b->pq) : vring_drv_has_used(&b->vq);
 }
 
 int virtio_blk_pop(struct virtio_blk_drv *b, struct virtio_blk_req **req)
 {
 	void *cookie;
 	uint32_t len;
-	int rc = vring_drv_pop_used(&b->vq, &cookie, &len);
+	int rc = b->packed ? vring_pdrv_pop_used(&b->pq, &cookie, &len)
+			   : vring_drv_pop_used(&b->vq, &cookie, &len);
 
 	if (rc != 1)
 		return rc;
@@ -134,12 +150,15 @@ int virtio_blk_poll(struct virtio_blk_drv *b)
 
 void virtio_blk_irq_off(struct virtio_blk_drv *b)
 {
-	vring_drv_disable_cb(&b->vq);
+	if (b->packed)
+		vring_pdrv_disable_cb(&b->pq);
+	else
+		vring_drv_disable_cb(&b->vq);
 }
 
 bool virtio_blk_irq_on(struct virtio_blk_drv *b)
 {
-	return vring_drv_enable_cb(&b->vq);
+	return b->packed ? vring_pdrv_enable_cb(&b->pq) : vring_drv_enable_cb(&b->vq);
 }
 
 /* One trapped read of Status: false once the device stopped the queue. */
@@ -154,12 +173,12 @@ int virtio_blk_wait_used(struct virtio_blk_drv *b)
 	uint64_t spins = 0;
 
 	if (!b->by_irq) {
-		while (!vring_drv_has_used(&b->vq))
+		while (!has_used(b))
 			if (!(++spins & SPINS_PER_STATUS_READ) && !device_alive(b))
 				return -EIO;
 		return 0;
 	}
-	while (!vring_drv_has_used(&b->vq)) {
+	while (!has_used(b)) {
 		/* Clear first: an interrupt after this sets it again and the
 		 * halt is skipped; one before it left its used entry for
 		 * irq_on to see, or its config bit in config_irqs. */
@@ -172,7 +191,7 @@ int virtio_blk_wait_used(struct virtio_blk_drv *b)
 				return -EIO;
 		}
 		guest_halt_unless(&b->irq_flag);
-		if (!vring_drv_has_used(&b->vq) && !device_alive(b))
+		if (!has_used(b) && !device_alive(b))
 			return -EIO;	/* woken with nothing used */
 	}
 	return 0;

@@ -5,7 +5,7 @@
  * and device event suppression areas (QueueDriver / QueueDevice are the
  * avail / used registers of a split ring). And its notification.
  */
-#include "guest_vring_packed.h"
+#include "guest_virtio.h"
 
 static uint32_t rd(const struct virtio_mmio_drv *d, uint32_t off)
 {

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Packed-ring producer (see include/guest_vring_packed.h). Runs in the guest
+ * Packed-ring producer (see include/guest_virtio.h). Runs in the guest
  * at CPL0 or CPL3 and in host unit tests: short paths, no allocation, no
  * libc. Buffer ids come from a private free stack, never from the shared
  * ring; the device's used descriptors are checked against it.
  */
-#include "guest_vring_packed.h"
+#include "guest_virtio.h"
 
 #define F_AVAIL		(1u << VRING_PACKED_DESC_F_AVAIL)
 #define F_USED		(1u << VRING_PACKED_DESC_F_USED)

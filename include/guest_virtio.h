@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The guest side of virtio-mmio: a split-ring producer (guest/vring.c), the
- * virtio-mmio v2 transport driver (guest/virtio_mmio_drv.c) and a small
- * virtio-blk request layer (guest/virtio_blk_drv.c).
+ * The guest side of virtio-mmio: split- and packed-ring producers
+ * (guest/vring.c, guest/vring_packed.c), the virtio-mmio v2 transport driver
+ * (guest/virtio_mmio_drv.c, guest/virtio_mmio_packed.c) and a small
+ * virtio-blk request layer over either ring (guest/virtio_blk_drv.c).
  *
  * All of it runs inside the VM at CPL0 or CPL3, allocates nothing (the caller
  * hands in every byte of memory) and returns 0 / a count, or a negative errno
@@ -143,6 +144,99 @@ void vring_drv_disable_cb(struct vring_drv *q);
 bool vring_drv_enable_cb_after(struct vring_drv *q, uint16_t n);
 GUEST_INLINE bool vring_drv_enable_cb(struct vring_drv *q) { return vring_drv_enable_cb_after(q, 1); }
 
+/* =============== packed-ring producer (vring_packed.c) ================== */
+
+/*
+ * The driver's half of a packed virtqueue (virtio 1.x, 2.8): the same shape
+ * of API as the split-ring producer (add, kick decision, collect, interrupt
+ * suppression), the same rules.
+ */
+/* Driver-private state per buffer id; the device never sees it. */
+struct vring_pdrv_id {
+	void *cookie;		/* non-NULL while the buffer is in flight */
+	uint16_t slots;		/* ring descriptors its list takes */
+	uint16_t next_free;	/* free-id stack link */
+};
+/* So that the blk layer's callers size one slot array for either ring. */
+_Static_assert(sizeof(struct vring_pdrv_id) <= sizeof(struct vring_drv_slot),
+	       "a split slot array holds the packed ids");
+
+struct vring_pdrv {
+	struct vring_packed_desc *desc;			/* num descriptors */
+	struct vring_packed_desc_event *driver_evt;	/* we write: interrupts */
+	struct vring_packed_desc_event *device_evt;	/* we read: kicks */
+	struct vring_pdrv_id *ids;			/* caller memory, num entries */
+	uintptr_t dma_offset;
+	uint16_t num;
+	uint16_t next_avail, next_used;	/* ring slots */
+	bool avail_wrap, used_wrap;	/* the Driver Ring Wrap Counter, and ours for used */
+	uint16_t free_id;		/* top of the free-id stack */
+	uint32_t num_free;		/* free ring descriptors */
+	uint32_t since_kick;		/* ring descriptors made available since the last decision */
+	uint16_t driver_flags;		/* shadow of driver_evt->flags */
+	bool event_idx, indirect;
+	bool cb_enabled;
+	uint16_t queue_index;
+	uint64_t kicks, kicks_suppressed;
+};
+
+/* Ring memory for num entries: the descriptor ring (16-byte aligned), then
+ * the driver and the device event suppression structures, 4 bytes each. */
+GUEST_INLINE size_t vring_pdrv_mem_bytes(unsigned int num)
+{
+	return sizeof(struct vring_packed_desc) * (size_t)num +
+	       2 * sizeof(struct vring_packed_desc_event);
+}
+
+/* Lays the ring out over mem (16-byte aligned), zeroes it (a zeroed
+ * descriptor is neither available nor used for either wrap value), links
+ * every id into the free stack. num: 1..32768, any value. features: only
+ * EVENT_IDX and INDIRECT_DESC matter. Callbacks start enabled. 0 or -EINVAL. */
+int vring_pdrv_init(struct vring_pdrv *q, unsigned int num, void *mem,
+		    struct vring_pdrv_id *ids, uintptr_t dma_offset, uint64_t features);
+
+GUEST_INLINE uint64_t vring_pdrv_desc_addr(const struct vring_pdrv *q)
+{ return (uintptr_t)q->desc - q->dma_offset; }
+GUEST_INLINE uint64_t vring_pdrv_driver_addr(const struct vring_pdrv *q)
+{ return (uintptr_t)q->driver_evt - q->dma_offset; }
+GUEST_INLINE uint64_t vring_pdrv_device_addr(const struct vring_pdrv *q)
+{ return (uintptr_t)q->device_evt - q->dma_offset; }
+GUEST_INLINE unsigned int vring_pdrv_num_free(const struct vring_pdrv *q) { return q->num_free; }
+
+/* Makes one list available at once (its first descriptor's flags last):
+ * sg[0..out) device-readable, then in device-writable; with indirect_table
+ * (INDIRECT_DESC negotiated, out+in entries) it takes one ring slot.
+ * Returns the buffer id, -ENOSPC, or -EINVAL. */
+int vring_pdrv_add(struct vring_pdrv *q, const struct vring_sg *sg, unsigned int out,
+		   unsigned int in, void *cookie, struct vring_packed_desc *indirect_table);
+
+/* Full barrier, then the device's event suppression: true if the caller
+ * must notify. False if nothing was added since the last decision. */
+bool vring_pdrv_kick_prepare(struct vring_pdrv *q);
+
+/* The notification data for VIRTIO_F_NOTIFICATION_DATA: queue index, next
+ * slot to fill and the wrap counter (4.2.3.3 / 2.9). */
+GUEST_INLINE uint32_t vring_pdrv_notify_data(const struct vring_pdrv *q)
+{
+	return q->queue_index | (uint32_t)q->next_avail << 16 | (uint32_t)q->avail_wrap << 31;
+}
+
+bool vring_pdrv_has_used(const struct vring_pdrv *q);
+
+/* Collects the next used buffer: 1 with *cookie and *len, 0 if none, -EIO
+ * if the device named an id that is not in flight. */
+int vring_pdrv_pop_used(struct vring_pdrv *q, void **cookie, uint32_t *len);
+
+/* Interrupt suppression through the driver event structure: disable, or
+ * ask for an interrupt once about n more buffers are used. With EVENT_IDX
+ * the event slot assumes one ring slot per buffer: lists of several
+ * descriptors make it fire early (an extra interrupt), never late. Without
+ * EVENT_IDX any completion interrupts. Returns true if nothing is pending
+ * after the full barrier, i.e. it is safe to sleep. */
+void vring_pdrv_disable_cb(struct vring_pdrv *q);
+bool vring_pdrv_enable_cb_after(struct vring_pdrv *q, uint16_t n);
+GUEST_INLINE bool vring_pdrv_enable_cb(struct vring_pdrv *q) { return vring_pdrv_enable_cb_after(q, 1); }
+
 /* ================= virtio-mmio v2 transport (virtio_mmio_drv.c) ========= */
 
 struct virtio_mmio_drv {
@@ -211,6 +305,19 @@ typedef void (*vring_done_fn)(void *ctx, void *cookie, uint32_t len);
 int64_t virtio_mmio_isr(const struct virtio_mmio_drv *d, struct vring_drv *q,
 			vring_done_fn done, void *ctx);
 
+/* Step 5 (virtio_mmio_packed.c) for a packed queue once RING_PACKED
+ * is negotiated: QueueSel, QueueReady must read 0 (-EBUSY), QueueSizeMax
+ * (0: -ENOENT); num (any value, clamped to the maximum) entries over mem
+ * (vring_pdrv_mem_bytes(num), 16-byte aligned) and ids; QueueSize, the
+ * ring and both event areas, QueueReady = 1. The size used, or < 0. */
+int virtio_mmio_setup_packed_queue(struct virtio_mmio_drv *d, struct vring_pdrv *q,
+				   uint16_t index, unsigned int num, void *mem,
+				   struct vring_pdrv_id *ids);
+
+/* vring_pdrv_kick_prepare() and, if needed, QueueNotify: the queue index,
+ * or with NOTIFICATION_DATA vring_pdrv_notify_data(). True if notified. */
+bool virtio_mmio_kick_packed(const struct virtio_mmio_drv *d, struct vring_pdrv *q);
+
 /* ==================== virtio-blk requests (virtio_blk_drv.c) ============ */
 
 /* One request; caller memory in guest RAM, untouched until done. The device
@@ -218,7 +325,10 @@ int64_t virtio_mmio_isr(const struct virtio_mmio_drv *d, struct vring_drv *q,
  * layer uses indirect descriptors. */
 struct virtio_blk_req {
 	struct virtio_blk_outhdr hdr;
-	struct vring_desc indirect[3] __attribute__((aligned(16)));
+	union {				/* the layout the ring uses */
+		struct vring_desc indirect[3];
+		struct vring_packed_desc indirect_packed[3];
+	} __attribute__((aligned(16)));
 	volatile uint8_t status;	/* VIRTIO_BLK_S_*, 0xff while in flight */
 	volatile uint8_t done;		/* set when the completion is collected */
 	uint32_t used_len;		/* bytes the device reported written */
@@ -226,7 +336,11 @@ struct virtio_blk_req {
 
 struct virtio_blk_drv {
 	struct virtio_mmio_drv mmio;
-	struct vring_drv vq;			/* request queue 0 */
+	bool packed;				/* VIRTIO_F_RING_PACKED negotiated */
+	union {					/* request queue 0 */
+		struct vring_drv vq;		/* split */
+		struct vring_pdrv pq;		/* packed */
+	};
 	uint64_t capacity_sectors;		/* 512-byte sectors */
 	uint32_t blk_size_bytes;		/* 512 unless VIRTIO_BLK_F_BLK_SIZE */
 	uint16_t num_queues;			/* 1 unless VIRTIO_BLK_F_MQ */
@@ -245,8 +359,10 @@ struct virtio_blk_drv {
 /* Full bring-up of the blk device at base: probe (DeviceID must be
  * VIRTIO_ID_BLOCK), negotiate wanted | BLK_SIZE | MQ, read capacity,
  * blk_size and num_queues with the generation loop, set up queue 0 (num
- * entries over mem/slots, used ring aligned to align), DRIVER_OK. Returns
- * the queue size, or a negative error. */
+ * entries over mem/slots, used ring aligned to align), DRIVER_OK. With
+ * VIRTIO_F_RING_PACKED in wanted and offered, queue 0 is a packed ring of
+ * num entries (any value) over the same memory: a split ring's mem and
+ * slots are big enough for it. Returns the queue size, or < 0. */
 int virtio_blk_init(struct virtio_blk_drv *b, uint64_t base, uint64_t wanted,
 		    unsigned int num, void *mem, unsigned long align,
 		    struct vring_drv_slot *slots);
@@ -264,13 +380,16 @@ bool virtio_blk_kick(struct virtio_blk_drv *b);
  * indirect descriptors, three without). */
 GUEST_INLINE bool virtio_blk_has_room(const struct virtio_blk_drv *b, unsigned int n)
 {
-	return vring_drv_num_free(&b->vq) >= n * (b->use_indirect ? 1u : 3u);
+	unsigned int free = b->packed ? vring_pdrv_num_free(&b->pq) : vring_drv_num_free(&b->vq);
+
+	return free >= n * (b->use_indirect ? 1u : 3u);
 }
 
 /* Kick decisions so far: notified, and suppressed by the device. */
-GUEST_INLINE uint64_t virtio_blk_kicks(const struct virtio_blk_drv *b) { return b->vq.kicks; }
+GUEST_INLINE uint64_t virtio_blk_kicks(const struct virtio_blk_drv *b)
+{ return b->packed ? b->pq.kicks : b->vq.kicks; }
 GUEST_INLINE uint64_t virtio_blk_kicks_suppressed(const struct virtio_blk_drv *b)
-{ return b->vq.kicks_suppressed; }
+{ return b->packed ? b->pq.kicks_suppressed : b->vq.kicks_suppressed; }
 
 /* Collects one completion: 1 with *req (done and used_len set), 0 if none
  * is pending, -EIO if the device named a buffer not in flight. */

@@ -18,8 +18,9 @@
  *
  * Matrix: a few long runs that cover every dimension with thousands of
  * requests (queue sizes 16/256/32768, the last one filled and its 16-bit
- * indices wrapped), then the full cross-product (queue size x notify x
- * completion/irq method x EVENT_IDX x INDIRECT) with a small count.
+ * indices wrapped; packed rings of 100, 256 and a full 32768 whose wrap
+ * counters flip), then the full cross-product (split/packed x queue size x
+ * notify x completion/irq method x EVENT_IDX x INDIRECT) with a small count.
  * Interrupts that find InterruptStatus 0 are counted and reported (seen here
  * with level-triggered delivery), not treated as errors: a driver must
  * tolerate them.
@@ -49,7 +50,7 @@ struct integ_params {
 	uint32_t queue_size;
 	uint32_t nslots;		/* requests in flight at most */
 	uint32_t indirect, event_idx, completion_irq;
-	uint32_t pad;
+	uint32_t packed;
 	uint64_t ring_gpa, slots_gpa, reqs_gpa, data_gpa, counts_gpa, ids_gpa, free_gpa;
 	/* out */
 	int64_t error;			/* < 0: set-up failed */
@@ -107,7 +108,8 @@ GUEST_CODE static void integ_guest_main(struct integ_params *p)
 	uint32_t *free_stack = (uint32_t *)p->free_gpa;
 	uint64_t n = p->nsectors, total = 2 * n, submitted = 0, completed = 0;
 	uint64_t wanted = (p->indirect ? 1ULL << VIRTIO_RING_F_INDIRECT_DESC : 0) |
-			  (p->event_idx ? 1ULL << VIRTIO_RING_F_EVENT_IDX : 0);
+			  (p->event_idx ? 1ULL << VIRTIO_RING_F_EVENT_IDX : 0) |
+			  (p->packed ? 1ULL << VIRTIO_F_RING_PACKED : 0);
 	uint32_t nfree = 0;
 	int qs;
 
@@ -222,6 +224,7 @@ struct integ_cfg {
 	enum irq_method irq;	/* only with completion_irq */
 	int event_idx, indirect;
 	uint64_t nsectors;
+	int packed;			/* VIRTIO_F_RING_PACKED: the packed ring */
 };
 
 static uint64_t align_up(uint64_t v, uint64_t a) { return (v + a - 1) & ~(a - 1); }
@@ -239,7 +242,9 @@ static bool run_config(const struct integ_cfg *c, uint64_t seed, bool verbose)
 	};
 	struct virtio_blk_cfg bc = {
 		.backend = VIRTIO_BLK_BACKEND_RAM, .capacity_sectors = n, .num_queues = 1,
-		.queue_size_max = (uint16_t)c->qs,
+		/* A power of two (the transport's rule for the maximum); a
+		 * packed driver then asks for exactly c->qs. */
+		.queue_size_max = (uint16_t)(c->qs & (c->qs - 1) ? 1u << (32 - __builtin_clz(c->qs)) : c->qs),
 	};
 	struct vm_options vo = { 0 };
 	struct virtio_mmio_stats st;
@@ -262,8 +267,8 @@ static bool run_config(const struct integ_cfg *c, uint64_t seed, bool verbose)
 
 	if (nslots > MAX_SLOTS)
 		nslots = MAX_SLOTS;
-	snprintf(name, sizeof(name), "qs %u, %s, %s%s, event_idx %d, indirect %d, %" PRIu64
-		 " sectors", c->qs, virtio_notify_mode_name(c->notify),
+	snprintf(name, sizeof(name), "%s qs %u, %s, %s%s, event_idx %d, indirect %d, %" PRIu64
+		 " sectors", c->packed ? "packed" : "split", c->qs, virtio_notify_mode_name(c->notify),
 		 c->completion_irq ? "irq " : "poll", c->completion_irq ?
 		 irq_method_name(c->irq) : "", c->event_idx, c->indirect, n);
 
@@ -289,6 +294,7 @@ static bool run_config(const struct integ_cfg *c, uint64_t seed, bool verbose)
 	p->indirect = (uint32_t)c->indirect;
 	p->event_idx = (uint32_t)c->event_idx;
 	p->completion_irq = (uint32_t)c->completion_irq;
+	p->packed = (uint32_t)c->packed;
 	p->ring_gpa = vm_alloc(vm, ring_bytes, 4096);
 	p->slots_gpa = vm_alloc(vm, (uint64_t)c->qs * sizeof(struct vring_drv_slot), 0);
 	p->reqs_gpa = vm_alloc(vm, (uint64_t)nslots * sizeof(struct virtio_blk_req), 64);
@@ -371,7 +377,8 @@ static bool run_config(const struct integ_cfg *c, uint64_t seed, bool verbose)
 	ktap_diag("%s: " fmt, name, ##__VA_ARGS__); } } while (0)
 	EXPECT(p->qsize == c->qs, "queue size %" PRIu64 ", want %u", p->qsize, c->qs);
 	EXPECT(!!(p->features & (1ull << VIRTIO_RING_F_INDIRECT_DESC)) == !!c->indirect &&
-	       !!(p->features & (1ull << VIRTIO_RING_F_EVENT_IDX)) == !!c->event_idx,
+	       !!(p->features & (1ull << VIRTIO_RING_F_EVENT_IDX)) == !!c->event_idx &&
+	       !!(p->features & (1ull << VIRTIO_F_RING_PACKED)) == !!c->packed,
 	       "negotiated features 0x%" PRIx64, p->features);
 	EXPECT(p->completed == total, "guest collected %" PRIu64 " of %" PRIu64 " completions",
 	       p->completed, total);
@@ -434,13 +441,18 @@ int main(void)
 {
 	/* Long runs: every value of every dimension, thousands of requests. */
 	static const struct integ_cfg longs[] = {
-		{ 16, NOTIFY_TRAPPED, 0, IRQ_METHOD_LINE, 0, 0, 8192 },
-		{ 16, NOTIFY_IOEVENTFD, 1, IRQ_METHOD_LINE, 0, 1, 8192 },
-		{ 256, NOTIFY_IOEVENTFD, 1, IRQ_METHOD_IRQFD, 1, 1, 16384 },
-		{ 256, NOTIFY_TRAPPED, 1, IRQ_METHOD_IRQFD_RESAMPLE, 1, 0, 16384 },
+		{ 16, NOTIFY_TRAPPED, 0, IRQ_METHOD_LINE, 0, 0, 8192, 0 },
+		{ 16, NOTIFY_IOEVENTFD, 1, IRQ_METHOD_LINE, 0, 1, 8192, 0 },
+		{ 256, NOTIFY_IOEVENTFD, 1, IRQ_METHOD_IRQFD, 1, 1, 16384, 0 },
+		{ 256, NOTIFY_TRAPPED, 1, IRQ_METHOD_IRQFD_RESAMPLE, 1, 0, 16384, 0 },
 		/* 131072 requests through a full 32768 ring: 16-bit indices wrap. */
-		{ 32768, NOTIFY_TRAPPED, 1, IRQ_METHOD_LINE, 1, 1, 65536 },
-		{ 32768, NOTIFY_IOEVENTFD, 0, IRQ_METHOD_LINE, 0, 0, 32768 },
+		{ 32768, NOTIFY_TRAPPED, 1, IRQ_METHOD_LINE, 1, 1, 65536, 0 },
+		{ 32768, NOTIFY_IOEVENTFD, 0, IRQ_METHOD_LINE, 0, 0, 32768, 0 },
+		/* The packed ring: a size that is no power of two, and a full
+		 * 32768 ring whose wrap counters flip again and again. */
+		{ 100, NOTIFY_IOEVENTFD, 1, IRQ_METHOD_IRQFD, 1, 0, 8192, 1 },
+		{ 256, NOTIFY_TRAPPED, 0, IRQ_METHOD_LINE, 0, 1, 16384, 1 },
+		{ 32768, NOTIFY_TRAPPED, 1, IRQ_METHOD_LINE, 1, 1, 65536, 1 },
 	};
 	static const uint32_t qss[] = { 16, 256, 32768 };
 	static const enum virtio_notify_mode notifies[] = { NOTIFY_TRAPPED, NOTIFY_IOEVENTFD };
@@ -462,6 +474,7 @@ int main(void)
 		run_config(&longs[i], 0x5eed0000 + i, true);
 
 	/* The full matrix, small: one line for all, details for failures. */
+	for (int packed = 0; packed < 2; packed++)
 	for (unsigned int qi = 0; qi < ARRAY_SIZE(qss); qi++)
 	for (unsigned int ni = 0; ni < ARRAY_SIZE(notifies); ni++)
 	for (unsigned int ci = 0; ci < ARRAY_SIZE(comps); ci++)
@@ -470,13 +483,14 @@ int main(void)
 		struct integ_cfg c = {
 			.qs = qss[qi], .notify = notifies[ni], .completion_irq = comps[ci].irq_mode,
 			.irq = comps[ci].m, .event_idx = ev, .indirect = ind, .nsectors = small_n,
+			.packed = packed,
 		};
 
 		nsmall++;
 		small_ok += run_config(&c, 0xc0ffee00ull + cfg_i++, false);
 	}
-	ktap_result(small_ok == nsmall, "full matrix (queue size x notify x completion/irq x "
-		    "event_idx x indirect), %" PRIu64 " sectors written and read each: %u of %u "
+	ktap_result(small_ok == nsmall, "full matrix (ring x queue size x notify x completion/irq "
+		    "x event_idx x indirect), %" PRIu64 " sectors written and read each: %u of %u "
 		    "configurations intact", small_n, small_ok, nsmall);
 	return ktap_exit_code();
 }

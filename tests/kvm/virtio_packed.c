@@ -23,7 +23,7 @@
 
 #include "guest.h"
 #include "guest_apic.h"
-#include "guest_vring_packed.h"
+#include "guest_virtio.h"
 #include "kvm_util.h"
 #include "virtio_kvm.h"
 #include "virtio_mmio_dev.h"

@@ -13,7 +13,7 @@
 
 #include "test_util.h"
 #include "guest_mem.h"
-#include "guest_vring_packed.h"
+#include "guest_virtio.h"
 #include "virtqueue.h"
 
 #define RAM_BYTES	(4u << 20)
