@@ -32,6 +32,7 @@ struct bench_opts {
 	int notify_modes[NOTIFY_MODE_COUNT], nnotify;
 	int irq_methods[IRQ_METHOD_COUNT], nirq;
 	int event_idx[2], nevent_idx;
+	int rings[2], nrings;		/* 0 split, 1 packed (VIRTIO_F_RING_PACKED) */
 	int completions[2], ncompletions;	/* 0 poll, 1 irq */
 	char kinds[512];		/* comma list of kinds to run; "" = all */
 	int vcpu_cpu, iothread_cpu, numa_node;	/* -1: choose */

@@ -37,6 +37,8 @@ struct bench_notify_params {
 	uint32_t batch;			/* requests added per notification decision */
 	uint32_t event_idx;		/* negotiate VIRTIO_RING_F_EVENT_IDX */
 	uint32_t completion_irq;	/* 0: poll the used ring, 1: wait for the interrupt */
+	uint32_t packed;		/* negotiate VIRTIO_F_RING_PACKED */
+	uint32_t pad;
 	uint64_t ring_gpa, slots_gpa, reqs_gpa;
 	/* out, for the timed part only */
 	uint64_t ticks;
@@ -108,7 +110,8 @@ GUEST_CODE static void notify_guest_main(struct bench_notify_params *p)
 	uint32_t *free_stack = (uint32_t *)(reqs + p->queue_size);
 	void *data = free_stack + p->queue_size;
 	uint64_t wanted = (1ULL << VIRTIO_RING_F_INDIRECT_DESC) |
-			  (p->event_idx ? 1ULL << VIRTIO_RING_F_EVENT_IDX : 0);
+			  (p->event_idx ? 1ULL << VIRTIO_RING_F_EVENT_IDX : 0) |
+			  (p->packed ? 1ULL << VIRTIO_F_RING_PACKED : 0);
 	uint64_t t0, kicks0, supp0, irqs0, alive0;
 	uint32_t nfree = 0;
 	int qs = virtio_blk_init(b, VIRTIO_MMIO_BASE, wanted, p->queue_size,
@@ -119,6 +122,7 @@ GUEST_CODE static void notify_guest_main(struct bench_notify_params *p)
 		GUEST_DONE();
 	}
 	GUEST_ASSERT_EQ(qs, p->queue_size);
+	GUEST_ASSERT_EQ(b->packed, !!p->packed);	/* the layout asked for, or no row */
 	b->by_irq = p->completion_irq;
 	virtio_blk_irq_off(b);		/* interrupts only while waiting for one */
 	for (int i = qs - 1; i >= 0; i--)
@@ -186,7 +190,7 @@ struct notify_cfg {
 	uint32_t qs, batch;
 	enum virtio_notify_mode notify;
 	enum irq_method irq;
-	int event_idx, completion_irq;
+	int event_idx, completion_irq, packed;
 };
 
 /* One repetition's figures, in the order of notify_metrics[]. */
@@ -286,6 +290,7 @@ static enum guest_outcome notify_once(struct bench_ctx *c, const struct notify_c
 	p->queue_size = nc->qs;
 	p->batch = nc->batch ? nc->batch : nc->qs;
 	p->event_idx = (uint32_t)nc->event_idx;
+	p->packed = (uint32_t)nc->packed;
 	p->completion_irq = (uint32_t)nc->completion_irq;
 	p->ring_gpa = vm_alloc(vm, ring_bytes, 4096);
 	p->slots_gpa = vm_alloc(vm, (uint64_t)nc->qs * sizeof(struct vring_drv_slot), 0);
@@ -371,6 +376,7 @@ static void notify_configs(const struct bench_opts *o, struct bench_config_list 
 	for (int ni = 0; ni < o->nnotify; ni++)
 	for (int ki = 0; ki < o->ncompletions; ki++)
 	for (int ei = 0; ei < o->nevent_idx; ei++)
+	for (int ri = 0; ri < o->nrings; ri++)
 	for (int ii = 0; ii < (o->completions[ki] ? o->nirq : 1); ii++) {
 		struct notify_cfg *nc;
 		struct results_config *cfg;
@@ -385,6 +391,7 @@ static void notify_configs(const struct bench_opts *o, struct bench_config_list 
 		nc->irq = o->irq_methods[ii];
 		nc->event_idx = o->event_idx[ei];
 		nc->completion_irq = o->completions[ki];
+		nc->packed = o->rings[ri];
 		cfg = bench_config_series(&nc->base, "notify", "throughput", notify_metrics);
 		cfg->notify = virtio_notify_mode_name(nc->notify);
 		cfg->irq = nc->completion_irq ? irq_method_name(nc->irq) : NULL;
@@ -392,8 +399,9 @@ static void notify_configs(const struct bench_opts *o, struct bench_config_list 
 		cfg->batch = nc->batch ? nc->batch : nc->qs;
 		cfg->event_idx = nc->event_idx;
 		cfg->completion = nc->completion_irq ? "irq" : "poll";
-		snprintf(nc->base.label, sizeof(nc->base.label), "CPL%d qs %u batch %lld %s %s", nc->cpl, nc->qs,
-			 (long long)cfg->batch, cfg->notify, cfg->completion);
+		cfg->ring = nc->packed ? "packed" : "split";
+		snprintf(nc->base.label, sizeof(nc->base.label), "CPL%d qs %u batch %lld %s %s %s", nc->cpl,
+			 nc->qs, (long long)cfg->batch, cfg->notify, cfg->completion, cfg->ring);
 	}
 }
 

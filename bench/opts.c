@@ -37,6 +37,9 @@ void bench_opts_defaults(struct bench_opts *o)
 	o->event_idx[0] = 0;
 	o->event_idx[1] = 1;
 	o->nevent_idx = 2;
+	o->rings[0] = 0;
+	o->rings[1] = 1;
+	o->nrings = 2;
 	o->completions[0] = 0;
 	o->completions[1] = 1;
 	o->ncompletions = 2;
@@ -77,6 +80,7 @@ void bench_usage(FILE *f)
 "  --irq LIST          irq_line,irqfd,irqfd_resample (default irqfd)\n"
 "  --event-idx LIST    0,1 (default 0,1)\n"
 "  --completion LIST   poll,irq (default poll,irq)\n"
+"  --ring LIST         split,packed: the virtqueue layout of notify (default split,packed)\n"
 "  --kinds LIST        only these kinds (`mmiobench list`), default all\n"
 "  --vcpu-cpu N        pin the vCPU thread (default: first CPU of the node)\n"
 "  --iothread-cpu N    pin the iothread (default: another core of the node)\n"
@@ -200,6 +204,14 @@ static int item_bool(const char *opt, const char *tok, void *out, int i)
 	return 0;
 }
 
+static int item_ring(const char *opt, const char *tok, void *out, int i)
+{
+	if (strcmp(tok, "split") && strcmp(tok, "packed"))
+		return bad(opt, tok, "split or packed");
+	((int *)out)[i] = !strcmp(tok, "packed");
+	return 0;
+}
+
 static int item_completion(const char *opt, const char *tok, void *out, int i)
 {
 	if (strcmp(tok, "poll") && strcmp(tok, "irq"))
@@ -240,13 +252,14 @@ int bench_opts_parse(struct bench_opts *o, int argc, char **argv)
 {
 	enum { O_ITER = 256, O_WARM, O_REQ, O_REPS, O_CPL, O_QS, O_BATCH, O_NOTIFY, O_IRQ,
 	       O_EVIDX, O_COMPL, O_KINDS, O_VCPU, O_IOT, O_NODE, O_OUT, O_QUICK, O_PROG,
-	       O_NOPLOT, O_WD };
+	       O_NOPLOT, O_WD, O_RING };
 	static const struct option long_opts[] = {
 		{ "iterations", 1, 0, O_ITER }, { "warmup", 1, 0, O_WARM },
 		{ "requests", 1, 0, O_REQ }, { "reps", 1, 0, O_REPS }, { "cpl", 1, 0, O_CPL },
 		{ "queue-sizes", 1, 0, O_QS }, { "batches", 1, 0, O_BATCH },
 		{ "notify", 1, 0, O_NOTIFY }, { "irq", 1, 0, O_IRQ },
 		{ "event-idx", 1, 0, O_EVIDX }, { "completion", 1, 0, O_COMPL },
+		{ "ring", 1, 0, O_RING },
 		{ "kinds", 1, 0, O_KINDS }, { "vcpu-cpu", 1, 0, O_VCPU },
 		{ "iothread-cpu", 1, 0, O_IOT }, { "numa-node", 1, 0, O_NODE },
 		{ "out", 1, 0, O_OUT }, { "quick", 0, 0, O_QUICK }, { "progress", 0, 0, O_PROG },
@@ -316,6 +329,11 @@ int bench_opts_parse(struct bench_opts *o, int argc, char **argv)
 			if ((n = parse_list("--event-idx", optarg, 2, item_bool, o->event_idx)) < 0)
 				return -1;
 			o->nevent_idx = n;
+			break;
+		case O_RING:
+			if ((n = parse_list("--ring", optarg, 2, item_ring, o->rings)) < 0)
+				return -1;
+			o->nrings = n;
 			break;
 		case O_COMPL:
 			if ((n = parse_list("--completion", optarg, 2, item_completion, o->completions)) < 0)

@@ -7,7 +7,7 @@
 #include "results_int.h"
 
 #define CONFIG_COLUMNS "scenario", "kind", "cpl", "notify", "irq", "queue_size", \
-	"batch", "event_idx", "completion", "halt_poll"
+	"batch", "event_idx", "completion", "halt_poll", "ring"
 
 const char *const results_samples_columns[] = {
 	CONFIG_COLUMNS,
@@ -49,6 +49,7 @@ int results_set_config(struct results_table *t, const struct results_config *c)
 	SET_NUM("event_idx", c->event_idx);
 	SET_STR("completion", c->completion);
 	SET_STR("halt_poll", c->halt_poll);
+	SET_STR("ring", c->ring);
 #undef SET_STR
 #undef SET_NUM
 	return ret;

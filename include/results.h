@@ -95,6 +95,7 @@ struct results_config {
 	int event_idx;		/* 0/1 */
 	const char *completion;	/* poll, irq */
 	const char *halt_poll;	/* host, off */
+	const char *ring;	/* split, packed (virtqueue layout) */
 };
 /* A config with every field "not applicable". */
 #define RESULTS_CONFIG_NA { .cpl = -1, .queue_size = -1, .batch = -1, .event_idx = -1 }

@@ -11,7 +11,10 @@ import os
 import subprocess
 
 CONFIG_COLUMNS = ["scenario", "kind", "cpl", "notify", "irq", "queue_size",
-                  "batch", "event_idx", "completion", "halt_poll"]
+                  "batch", "event_idx", "completion", "halt_poll", "ring"]
+# Columns that results written before they existed lack, with the value
+# those results meant: notify rows before `ring` were all split rings.
+LEGACY_COLUMNS = {"ring": lambda row: "split" if row.get("scenario") == "notify" else ""}
 SAMPLES_COLUMNS = CONFIG_COLUMNS + [
     "rep", "samples",
     "min_ns", "p50_ns", "p90_ns", "p99_ns", "p999_ns", "max_ns", "mean_ns", "stddev_ns",
@@ -70,7 +73,7 @@ def read_csv(path, want_columns=None):
     except FileNotFoundError:
         raise ResultsError(f"{path}: missing") from None
     if want_columns:
-        missing = [c for c in want_columns if c not in header]
+        missing = [c for c in want_columns if c not in header and c not in LEGACY_COLUMNS]
         if missing:
             raise ResultsError(f"{path}: missing column(s) {', '.join(missing)}")
     return header, rows
@@ -151,7 +154,8 @@ def registry(binary=None):
 
 
 def config_key(row):
-    return tuple(row.get(c, "") for c in CONFIG_COLUMNS)
+    return tuple(row[c] if c in row else LEGACY_COLUMNS[c](row) if c in LEGACY_COLUMNS else ""
+                 for c in CONFIG_COLUMNS)
 
 
 def config_dict(key):
@@ -163,7 +167,8 @@ def config_label(key, skip=("scenario",)):
     d = config_dict(key)
     parts = [d["kind"]] if "kind" not in skip and d["kind"] else []
     short = {"cpl": "cpl", "notify": "", "irq": "", "queue_size": "qs", "batch": "batch",
-             "event_idx": "event_idx", "completion": "compl", "halt_poll": "halt_poll"}
+             "event_idx": "event_idx", "completion": "compl", "halt_poll": "halt_poll",
+             "ring": ""}
     for c in CONFIG_COLUMNS[2:]:
         if c in skip or d[c] == "":
             continue
