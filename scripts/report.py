@@ -186,6 +186,44 @@ def notify_tables(summary, failed):
     return out
 
 
+def ring_ratio_table(summary, failed):
+    """Packed/split requests/s per configuration and queue size: the ratio of
+    the medians, with the interval the two 95% CIs allow (packed lo / split
+    hi .. packed hi / split lo: conservative, no independence assumed)."""
+    pairs = {}
+    for r in summary:
+        if r["scenario"] != "notify" or r["metric"] != "requests_per_s" or r["ring"] == "":
+            continue
+        d = mmiores.config_dict(mmiores.config_key(r))
+        rest = tuple(v for c, v in d.items() if c != "ring")
+        pairs.setdefault(rest, {})[d["ring"]] = r
+    cells, sizes = {}, set()
+    for rest, by in pairs.items():
+        if "split" not in by or "packed" not in by:
+            continue
+        s, p = by["split"], by["packed"]
+        vals = [mmiores.to_float(x[c]) for x in (p, s) for c in ("median", "ci95_lo", "ci95_hi")]
+        pm, plo, phi, sm, slo, shi = vals
+        if not pm or not sm:
+            continue
+        cell = f"{pm / sm:.3f}"
+        if None not in (plo, phi, slo, shi) and slo > 0 and shi > 0:
+            cell += f" [{plo / shi:.3f}, {phi / slo:.3f}]"
+        if mmiores.config_key(p) in failed or mmiores.config_key(s) in failed:
+            cell += " **(crosscheck FAIL)**"
+        label = mmiores.notify_line_label(p, skip=("scenario", "kind", "queue_size", "ring"))
+        cells.setdefault(label, {})[p["queue_size"]] = cell
+        sizes.add(int(p["queue_size"]))
+    if not cells:
+        return []
+    sizes = sorted(sizes)
+    out = ["Packed/split requests/s (same run, same configuration; ratio of medians "
+           "[interval from the two 95% CIs]; > 1: the packed ring is faster):", ""]
+    out += md_table(["configuration"] + [str(s) for s in sizes],
+                    [[lbl] + [c.get(str(s), "—") for s in sizes] for lbl, c in sorted(cells.items())])
+    return out
+
+
 def crosscheck_section(samples):
     counts = {}
     for r in samples:
@@ -243,6 +281,7 @@ def build_report(run_dir, plots):
     out += latency_table(summary, "irq", mmiores.scenario_kinds("irq", meta, summary))
     out += ["## Notification throughput", ""]
     out += notify_tables(summary, mmiores.failed_configs(samples))
+    out += ring_ratio_table(summary, mmiores.failed_configs(samples))
     out += crosscheck_section(samples)
     out += plots_section(run_dir, plots)
     out += ["## Method", "",

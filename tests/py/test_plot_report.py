@@ -96,6 +96,11 @@ def report_contents():
         if not gplot.unavailable():
             assert "![Exit latency by kind" in md
         assert not os.path.exists(os.path.join(d, "report.md.tmp"))
+        # synth makes packed requests take 0.8x the time: ratio 1.25, per size
+        ratios = md.split("Packed/split requests/s", 1)[1].split("\n\n", 2)[1]
+        line = next(ln for ln in ratios.splitlines() if ln.startswith("| cpl=3 trapped") and "compl=poll" in ln)
+        vals = [float(c.split()[0]) for c in line.strip("|").split("|")[1:]]
+        assert len(vals) == 4 and all(abs(v - 1.25) < 0.05 for v in vals), line
 
 
 def unusable_dir_exit_2():
