@@ -273,6 +273,12 @@ int __vm_virtio_attach(struct kvm_vm *vm, const struct virtio_dev_desc *d, struc
 	/* The transport wraps the device; its interrupt is this VM's source. */
 	mc.irq = &virtio_kvm_irq_ops;
 	mc.irq_ctx = vk;
+	/* A datamatch ioeventfd matches the bare queue index only: with
+	 * NOTIFICATION_DATA every kick would miss it and be trapped, and a
+	 * run labelled ioeventfd would time trapped exits. Not offered on
+	 * that wiring; the zero-length (wildcard) and trapped ones keep it. */
+	if (cfg->notify == NOTIFY_IOEVENTFD)
+		mc.features_off |= 1ull << VIRTIO_F_NOTIFICATION_DATA;
 	mc.mem = &vm->mem;
 	r = virtio_mmio__create(&mc, &vk->dev);
 	if (r)

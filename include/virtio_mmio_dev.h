@@ -23,9 +23,11 @@
  * virtio_mmio__notify(dev, q) exactly as the trapped write does. irq ops:
  * level KVM_IRQ_LINE raise = line 1, lower = line 0; edge irqfd raise =
  * signal, lower = nothing; resample irqfd as edge, plus re-signal on each
- * resample while virtio_mmio__irq_pending(). NOTIFICATION_DATA is offered:
- * a datamatch ioeventfd on the queue index only matches if the driver does
- * not negotiate it (or cfg.features_off removes it).
+ * resample while virtio_mmio__irq_pending(). NOTIFICATION_DATA is offered
+ * by the transport; virtio_kvm.c withdraws it on the datamatch ioeventfd
+ * wiring (which matches the bare queue index only) and keeps it for the
+ * zero-length ioeventfd, where the data is unavailable to the device (an
+ * eventfd carries no value; every queue is processed), and for trapped.
  *
  * Names: the host device model uses kvmtool's module__verb
  * (virtio_mmio__notify, virtio_blk__create) because the guest driver owns
