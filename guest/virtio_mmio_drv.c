@@ -115,27 +115,32 @@ int virtio_mmio_init(struct virtio_mmio_drv *d, uint64_t base, uint64_t wanted)
 	return rc ? rc : virtio_mmio_negotiate(d, wanted);
 }
 
-int virtio_mmio_setup_queue(struct virtio_mmio_drv *d, struct vring_drv *q, uint16_t index,
-			    unsigned int num, void *mem, unsigned long align,
-			    struct vring_drv_slot *slots)
+int virtio_mmio_select_queue(const struct virtio_mmio_drv *d, uint16_t index)
 {
 	uint32_t max;
-	unsigned int size;
-	uint64_t a;
-	int rc;
 
 	wr(d, VIRTIO_MMIO_QUEUE_SEL, index);
 	if (rd(d, VIRTIO_MMIO_QUEUE_READY))
 		return -EBUSY;
 	max = rd(d, VIRTIO_MMIO_QUEUE_NUM_MAX);
-	if (!max)
-		return -ENOENT;
+	return max ? (int)(max > VRING_MAX_SIZE ? VRING_MAX_SIZE : max) : -ENOENT;
+}
+
+int virtio_mmio_setup_queue(struct virtio_mmio_drv *d, struct vring_drv *q, uint16_t index,
+			    unsigned int num, void *mem, unsigned long align,
+			    struct vring_drv_slot *slots)
+{
+	int max = virtio_mmio_select_queue(d, index);
+	unsigned int size;
+	uint64_t a;
+	int rc;
+
+	if (max < 0)
+		return max;
 	if (!num)
 		return -EINVAL;
-	if (num > max)
-		num = max;
-	if (num > VRING_MAX_SIZE)
-		num = VRING_MAX_SIZE;
+	if (num > (unsigned int)max)
+		num = (unsigned int)max;
 	for (size = 1; size * 2 <= num; size *= 2)
 		;
 	rc = vring_drv_init(q, size, mem, align, slots, 0, d->features);

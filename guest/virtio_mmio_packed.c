@@ -27,19 +27,15 @@ int virtio_mmio_setup_packed_queue(struct virtio_mmio_drv *d, struct vring_pdrv 
 				   uint16_t index, unsigned int num, void *mem,
 				   struct vring_pdrv_id *ids)
 {
-	uint32_t max;
-	int rc;
+	int rc, max;
 
 	if (!(d->features & (1ULL << VIRTIO_F_RING_PACKED)))
 		return -EINVAL;
-	wr(d, VIRTIO_MMIO_QUEUE_SEL, index);
-	if (rd(d, VIRTIO_MMIO_QUEUE_READY))
-		return -EBUSY;
-	max = rd(d, VIRTIO_MMIO_QUEUE_NUM_MAX);
-	if (!max)
-		return -ENOENT;
-	if (num > max)
-		num = max;
+	max = virtio_mmio_select_queue(d, index);
+	if (max < 0)
+		return max;
+	if (num > (unsigned int)max)
+		num = (unsigned int)max;
 	/* Any size: the packed ring has no power-of-two rule. */
 	rc = vring_pdrv_init(q, num, mem, ids, 0, d->features);
 	if (rc)

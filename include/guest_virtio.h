@@ -263,6 +263,10 @@ int virtio_mmio_negotiate(struct virtio_mmio_drv *d, uint64_t wanted);
 /* probe + negotiate. */
 int virtio_mmio_init(struct virtio_mmio_drv *d, uint64_t base, uint64_t wanted);
 
+/* QueueSel = index; QueueReady must read 0 (-EBUSY); QueueSizeMax, capped
+ * at VRING_MAX_SIZE (0: -ENOENT). Returns the maximum. */
+int virtio_mmio_select_queue(const struct virtio_mmio_drv *d, uint16_t index);
+
 /* Step 5 for one queue: QueueSel, QueueReady must read 0 (-EBUSY), read
  * QueueSizeMax (0: -ENOENT); size = largest power of two <= min(num, max);
  * vring_drv_init(q) over mem/slots (sized by the caller for num) with the
