@@ -50,6 +50,7 @@ struct bench_irq_params {
 /* Round trip: notify -> device completes -> interrupt -> ISR entry. */
 struct bench_rt_params {
 	uint64_t total;
+	uint64_t packed;		/* negotiate VIRTIO_F_RING_PACKED */
 	uint64_t ring_gpa, slots_gpa, req_gpa, data_gpa, out_gpa;
 	uint64_t bad_status;
 	int64_t error;
@@ -281,6 +282,7 @@ struct irq_config {
 	enum irq_method m;
 	enum wait_mode w;
 	enum virtio_notify_mode nm;
+	int packed;			/* round trip: the packed ring */
 };
 
 static const char *const irq_metrics[] = { "p50_ns", "p99_ns", NULL };
@@ -371,13 +373,14 @@ GUEST_CODE static void rt_guest_main(struct bench_rt_params *p)
 	struct virtio_blk_drv *b = &rt_drv;
 	struct virtio_blk_req *req = (struct virtio_blk_req *)p->req_gpa;
 	uint64_t *out = (uint64_t *)p->out_gpa;
-	int qs = virtio_blk_init(b, VIRTIO_MMIO_BASE, 0, 16, (void *)p->ring_gpa, 4096,
-				 (struct vring_drv_slot *)p->slots_gpa);
+	int qs = virtio_blk_init(b, VIRTIO_MMIO_BASE, p->packed ? 1ULL << VIRTIO_F_RING_PACKED : 0, 16,
+				 (void *)p->ring_gpa, 4096, (struct vring_drv_slot *)p->slots_gpa);
 
 	if (qs < 0) {
 		p->error = qs;
 		GUEST_DONE();
 	}
+	GUEST_ASSERT_EQ(b->packed, !!p->packed);	/* the layout asked for, or no row */
 	for (uint64_t i = 0; i < p->total; i++) {
 		struct virtio_blk_req *done;
 		uint64_t t0;
@@ -430,6 +433,7 @@ static enum bench_rep_status roundtrip_run_rep(struct bench_ctx *c, const struct
 		return REP_SKIP;
 	}
 	p->total = total;
+	p->packed = (uint64_t)ic->packed;
 	p->ring_gpa = vm_alloc(vm, vring_size(16, 4096), 4096);
 	p->slots_gpa = vm_alloc(vm, 16 * sizeof(struct vring_drv_slot), 0);
 	p->req_gpa = vm_alloc(vm, sizeof(struct virtio_blk_req), 64);
@@ -535,15 +539,19 @@ static void irq_configs(const struct bench_opts *o, struct bench_config_list *ou
 			timed_config_init(&ic->t, &scenario_irq, "irq", &service_kind, cpl);
 		}
 		for (int ni = 0; ni < o->nnotify; ni++)
-			for (size_t mi = 0; mi < ARRAY_SIZE(methods); mi++) {
+			for (size_t mi = 0; mi < ARRAY_SIZE(methods); mi++)
+			for (int ri = 0; ri < o->nrings; ri++) {
 				struct irq_config *ic = irq_config_new(out, IRQ_ROUNDTRIP, cpl);
 				struct results_config *rc = bench_config_series(&ic->t.base, "irq", "roundtrip", irq_metrics);
 
 				ic->nm = o->notify_modes[ni];
 				ic->m = methods[mi];
+				ic->packed = o->rings[ri];
 				rc->notify = virtio_notify_mode_name(ic->nm);
 				rc->irq = irq_method_name(ic->m);
-				snprintf(ic->t.base.label, sizeof(ic->t.base.label), "roundtrip %s %s", rc->notify, rc->irq);
+				rc->ring = ic->packed ? "packed" : "split";
+				snprintf(ic->t.base.label, sizeof(ic->t.base.label), "roundtrip %s %s %s", rc->notify,
+					 rc->irq, rc->ring);
 			}
 	}
 }

@@ -13,8 +13,10 @@ import subprocess
 CONFIG_COLUMNS = ["scenario", "kind", "cpl", "notify", "irq", "queue_size",
                   "batch", "event_idx", "completion", "halt_poll", "ring"]
 # Columns that results written before they existed lack, with the value
-# those results meant: notify rows before `ring` were all split rings.
-LEGACY_COLUMNS = {"ring": lambda row: "split" if row.get("scenario") == "notify" else ""}
+# those results meant: notify and irq roundtrip rows before `ring` were
+# all split rings.
+LEGACY_COLUMNS = {"ring": lambda row: "split" if row.get("scenario") == "notify" or
+                  (row.get("scenario"), row.get("kind")) == ("irq", "roundtrip") else ""}
 SAMPLES_COLUMNS = CONFIG_COLUMNS + [
     "rep", "samples",
     "min_ns", "p50_ns", "p90_ns", "p99_ns", "p999_ns", "max_ns", "mean_ns", "stddev_ns",

@@ -83,6 +83,8 @@ def results_before_a_column_still_read():
     assert mmiores.config_dict(mmiores.config_key(old))["ring"] == "split"
     assert mmiores.config_dict(mmiores.config_key(dict(old, ring="packed")))["ring"] == "packed"
     assert mmiores.config_dict(mmiores.config_key({"scenario": "exit", "kind": "cpuid"}))["ring"] == ""
+    rt = {"scenario": "irq", "kind": "roundtrip"}
+    assert mmiores.config_dict(mmiores.config_key(rt))["ring"] == "split"
     cols = [c for c in mmiores.SUMMARY_COLUMNS if c != "ring"]
     with tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False) as f:
         f.write(",".join(cols) + "\n")
