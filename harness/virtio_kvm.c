@@ -141,16 +141,19 @@ static void *iothread_main(void *arg)
 			if (src == SRC_ZEROLEN) {
 				atomic_fetch_add_explicit(&vk->eventfd_kicks, drain_fd(vk->notify_fds[0]),
 							  memory_order_relaxed);
-				for (uint16_t q = 0; q < vk->num_queues; q++)
-					virtio_mmio__notify(vk->dev, q);
+				/* Counted before the call: its completions can end
+				 * the guest, and the host read the counters, before
+				 * an increment after it (a CI run saw 0). */
 				atomic_fetch_add_explicit(&vk->iothread_notifies, vk->num_queues,
 							  memory_order_relaxed);
+				for (uint16_t q = 0; q < vk->num_queues; q++)
+					virtio_mmio__notify(vk->dev, q);
 				continue;
 			}
 			atomic_fetch_add_explicit(&vk->eventfd_kicks, drain_fd(vk->notify_fds[src]),
 						  memory_order_relaxed);
-			virtio_mmio__notify(vk->dev, src);
 			atomic_fetch_add_explicit(&vk->iothread_notifies, 1, memory_order_relaxed);
+			virtio_mmio__notify(vk->dev, src);
 		}
 	}
 }

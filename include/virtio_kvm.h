@@ -59,7 +59,7 @@ struct virtio_kvm_cfg {
 
 struct virtio_kvm_counters {
 	uint64_t iothread_wakeups;	/* epoll returns with work */
-	uint64_t iothread_notifies;	/* virtio_mmio__notify() calls by the iothread */
+	uint64_t iothread_notifies;	/* virtio_mmio__notify() calls the iothread began */
 	uint64_t eventfd_kicks;		/* sum of ioeventfd counts read */
 	uint64_t irq_signals;		/* irqfd writes / KVM_IRQ_LINE raises */
 	uint64_t resamples;		/* resamplefd events */
