@@ -115,7 +115,9 @@ int virtio_mmio_init(struct virtio_mmio_drv *d, uint64_t base, uint64_t wanted)
 	return rc ? rc : virtio_mmio_negotiate(d, wanted);
 }
 
-int virtio_mmio_select_queue(const struct virtio_mmio_drv *d, uint16_t index)
+/* QueueSel = index; QueueReady must read 0 (-EBUSY); QueueSizeMax, capped
+ * at VRING_MAX_SIZE (0: -ENOENT). Returns the maximum. */
+static int select_queue(const struct virtio_mmio_drv *d, uint16_t index)
 {
 	uint32_t max;
 
@@ -126,13 +128,33 @@ int virtio_mmio_select_queue(const struct virtio_mmio_drv *d, uint16_t index)
 	return max ? (int)(max > VRING_MAX_SIZE ? VRING_MAX_SIZE : max) : -ENOENT;
 }
 
+static void wr64(const struct virtio_mmio_drv *d, uint32_t lo, uint64_t v)
+{
+	wr(d, lo, (uint32_t)v);
+	wr(d, lo + 4, (uint32_t)(v >> 32));
+}
+
+/* QueueSize, the three areas, QueueReady = 1 for the selected queue. A
+ * device that refuses the ring leaves QueueReady at 0: -EPROTO. */
+static int program_queue(const struct virtio_mmio_drv *d, unsigned int size, uint64_t desc,
+			 uint64_t driver, uint64_t device)
+{
+	wr(d, VIRTIO_MMIO_QUEUE_NUM, size);
+	wr64(d, VIRTIO_MMIO_QUEUE_DESC_LOW, desc);
+	wr64(d, VIRTIO_MMIO_QUEUE_AVAIL_LOW, driver);
+	wr64(d, VIRTIO_MMIO_QUEUE_USED_LOW, device);
+	wr(d, VIRTIO_MMIO_QUEUE_READY, 1);
+	if (rd(d, VIRTIO_MMIO_QUEUE_READY) != 1)
+		return -EPROTO;
+	return (int)size;
+}
+
 int virtio_mmio_setup_queue(struct virtio_mmio_drv *d, struct vring_drv *q, uint16_t index,
 			    unsigned int num, void *mem, unsigned long align,
 			    struct vring_drv_slot *slots)
 {
-	int max = virtio_mmio_select_queue(d, index);
+	int max = select_queue(d, index);
 	unsigned int size;
-	uint64_t a;
 	int rc;
 
 	if (max < 0)
@@ -147,31 +169,45 @@ int virtio_mmio_setup_queue(struct virtio_mmio_drv *d, struct vring_drv *q, uint
 	if (rc)
 		return rc;
 	q->queue_index = index;
+	return program_queue(d, size, vring_drv_desc_addr(q), vring_drv_avail_addr(q),
+			     vring_drv_used_addr(q));
+}
 
-	wr(d, VIRTIO_MMIO_QUEUE_NUM, size);
-	a = vring_drv_desc_addr(q);
-	wr(d, VIRTIO_MMIO_QUEUE_DESC_LOW, (uint32_t)a);
-	wr(d, VIRTIO_MMIO_QUEUE_DESC_HIGH, (uint32_t)(a >> 32));
-	a = vring_drv_avail_addr(q);
-	wr(d, VIRTIO_MMIO_QUEUE_AVAIL_LOW, (uint32_t)a);
-	wr(d, VIRTIO_MMIO_QUEUE_AVAIL_HIGH, (uint32_t)(a >> 32));
-	a = vring_drv_used_addr(q);
-	wr(d, VIRTIO_MMIO_QUEUE_USED_LOW, (uint32_t)a);
-	wr(d, VIRTIO_MMIO_QUEUE_USED_HIGH, (uint32_t)(a >> 32));
-	wr(d, VIRTIO_MMIO_QUEUE_READY, 1);
-	/* A device that refuses the ring leaves QueueReady at 0. */
-	if (rd(d, VIRTIO_MMIO_QUEUE_READY) != 1)
-		return -EPROTO;
-	return (int)size;
+/* A packed queue takes the same registers: the descriptor ring, then the
+ * driver and device event areas where a split ring has avail and used. */
+int virtio_mmio_setup_packed_queue(struct virtio_mmio_drv *d, struct vring_pdrv *q,
+				   uint16_t index, unsigned int num, void *mem,
+				   struct vring_pdrv_id *ids)
+{
+	int rc, max;
+
+	if (!(d->features & (1ULL << VIRTIO_F_RING_PACKED)))
+		return -EINVAL;
+	max = select_queue(d, index);
+	if (max < 0)
+		return max;
+	if (num > (unsigned int)max)
+		num = (unsigned int)max;
+	/* Any size: the packed ring has no power-of-two rule. */
+	rc = vring_pdrv_init(q, num, mem, ids, 0, d->features);
+	if (rc)
+		return rc;
+	q->queue_index = index;
+	return program_queue(d, num, vring_pdrv_desc_addr(q), vring_pdrv_driver_addr(q),
+			     vring_pdrv_device_addr(q));
+}
+
+/* QueueNotify: the queue index, or with NOTIFICATION_DATA the layout's
+ * data word (which starts with the index). */
+static void queue_notify(const struct virtio_mmio_drv *d, uint32_t index, uint32_t data)
+{
+	wr(d, VIRTIO_MMIO_QUEUE_NOTIFY,
+	   d->features & (1ULL << VIRTIO_F_NOTIFICATION_DATA) ? data : index);
 }
 
 void virtio_mmio_notify(const struct virtio_mmio_drv *d, const struct vring_drv *q)
 {
-	uint32_t v = q->queue_index;
-
-	if (d->features & (1ULL << VIRTIO_F_NOTIFICATION_DATA))
-		v |= (uint32_t)q->avail_idx << 16;
-	wr(d, VIRTIO_MMIO_QUEUE_NOTIFY, v);
+	queue_notify(d, q->queue_index, q->queue_index | (uint32_t)q->avail_idx << 16);
 }
 
 bool virtio_mmio_kick(const struct virtio_mmio_drv *d, struct vring_drv *q)
@@ -179,6 +215,14 @@ bool virtio_mmio_kick(const struct virtio_mmio_drv *d, struct vring_drv *q)
 	if (!vring_drv_kick_prepare(q))
 		return false;
 	virtio_mmio_notify(d, q);
+	return true;
+}
+
+bool virtio_mmio_kick_packed(const struct virtio_mmio_drv *d, struct vring_pdrv *q)
+{
+	if (!vring_pdrv_kick_prepare(q))
+		return false;
+	queue_notify(d, q->queue_index, vring_pdrv_notify_data(q));
 	return true;
 }
 

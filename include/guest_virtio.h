@@ -2,8 +2,8 @@
 /*
  * The guest side of virtio-mmio: split- and packed-ring producers
  * (guest/vring.c, guest/vring_packed.c), the virtio-mmio v2 transport driver
- * (guest/virtio_mmio_drv.c, guest/virtio_mmio_packed.c) and a small
- * virtio-blk request layer over either ring (guest/virtio_blk_drv.c).
+ * (guest/virtio_mmio_drv.c) and a small virtio-blk request layer over either
+ * ring (guest/virtio_blk_drv.c).
  *
  * All of it runs inside the VM at CPL0 or CPL3, allocates nothing (the caller
  * hands in every byte of memory) and returns 0 / a count, or a negative errno
@@ -263,10 +263,6 @@ int virtio_mmio_negotiate(struct virtio_mmio_drv *d, uint64_t wanted);
 /* probe + negotiate. */
 int virtio_mmio_init(struct virtio_mmio_drv *d, uint64_t base, uint64_t wanted);
 
-/* QueueSel = index; QueueReady must read 0 (-EBUSY); QueueSizeMax, capped
- * at VRING_MAX_SIZE (0: -ENOENT). Returns the maximum. */
-int virtio_mmio_select_queue(const struct virtio_mmio_drv *d, uint16_t index);
-
 /* Step 5 for one queue: QueueSel, QueueReady must read 0 (-EBUSY), read
  * QueueSizeMax (0: -ENOENT); size = largest power of two <= min(num, max);
  * vring_drv_init(q) over mem/slots (sized by the caller for num) with the
@@ -309,7 +305,7 @@ typedef void (*vring_done_fn)(void *ctx, void *cookie, uint32_t len);
 int64_t virtio_mmio_isr(const struct virtio_mmio_drv *d, struct vring_drv *q,
 			vring_done_fn done, void *ctx);
 
-/* Step 5 (virtio_mmio_packed.c) for a packed queue once RING_PACKED
+/* Step 5 for a packed queue once RING_PACKED
  * is negotiated: QueueSel, QueueReady must read 0 (-EBUSY), QueueSizeMax
  * (0: -ENOENT); num (any value, clamped to the maximum) entries over mem
  * (vring_pdrv_mem_bytes(num), 16-byte aligned) and ids; QueueSize, the

@@ -2,7 +2,7 @@
 /*
  * Packed virtqueues in a real VM (issue 12): the guest negotiates
  * VIRTIO_F_RING_PACKED, sets a queue up through the transport's registers
- * (guest/virtio_mmio_packed.c) and drives it with the packed producer
+ * (guest/virtio_mmio_drv.c) and drives it with the packed producer
  * (guest/vring_packed.c) against the host's packed ring behind the
  * transport (harness/virtq_packed.c): requests kept as many as the ring
  * holds, one kick decision per refill, completions collected by polling or
