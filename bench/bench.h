@@ -34,6 +34,8 @@ struct bench_opts {
 	int event_idx[2], nevent_idx;
 	int rings[2], nrings;		/* 0 split, 1 packed (VIRTIO_F_RING_PACKED) */
 	int completions[2], ncompletions;	/* 0 poll, 1 irq */
+	int iothread_modes[IOTHREAD_MODE_COUNT], niothread;	/* enum iothread_mode */
+	uint64_t poll_max_ns;		/* of --iothread poll[:max_ns] */
 	char kinds[512];		/* comma list of kinds to run; "" = all */
 	int vcpu_cpu, iothread_cpu, numa_node;	/* -1: choose */
 	const char *out_root;
@@ -123,12 +125,27 @@ void bench_write_meta(struct bench_ctx *c, bool final);
 /* The scenarios and their driver: bench/scenario.h. */
 
 /* bench/device.c: the benchmarked device, a virtio-blk (null backend)
- * wired into the VM with the given notify mode and interrupt method; NULL
- * with the reason in why when this KVM cannot (a missing capability). */
+ * wired into the VM as w says; NULL with the reason in why when this KVM
+ * cannot (a missing capability). */
+struct bench_dev_wiring {
+	enum virtio_notify_mode notify;
+	enum irq_method irq;
+	enum iothread_mode iothread;	/* how the iothread waits (poll: --iothread's max) */
+	uint32_t queue_size_max;
+	/* >= 0: an eventfd of the caller's (a port ioeventfd) that the
+	 * iothread waits on too, drains and counts (bench_dev_extra_kicks). */
+	int extra_fd;
+};
 struct bench_dev;
 struct bench_dev *bench_dev_attach(struct bench_ctx *c, struct kvm_vm *vm,
-				   enum virtio_notify_mode notify, enum irq_method irq,
-				   uint32_t queue_size_max, char *why, size_t why_len);
+				   const struct bench_dev_wiring *w, char *why, size_t why_len);
+uint64_t bench_dev_extra_kicks(struct bench_dev *d);
+/* The iothread cell of a row: block, busy, poll:MAX_NS (static storage). */
+const char *bench_iothread_label(const struct bench_opts *o, enum iothread_mode m);
+/* A samples row's iothread columns from counters around its timed part
+ * (mode < 0: no iothread waits for kicks, cells left empty). */
+void bench_set_iothread_cells(struct bench_ctx *c, int mode, const struct virtio_kvm_counters *s0,
+			      const struct virtio_kvm_counters *s1);
 void bench_dev_detach(struct bench_dev *d);
 struct virtio_mmio_dev *bench_dev_mmio(struct bench_dev *d);
 struct virtio_kvm *bench_dev_kvm(struct bench_dev *d);

@@ -69,10 +69,16 @@ static const struct timed_kind exit_kinds[] = {
 	{ .name = "mmio_ioeventfd_zerolen", .about = "QueueNotify write to a zero-length ioeventfd",
 	  .loop = timed_mmio_write32, .addr = QNOTIFY, .virtio = true, .notify = NOTIFY_IOEVENTFD_ZEROLEN,
 	  .path = PATH_KERNEL_IOEVENTFD },
+	{ .name = "mmio_ioeventfd_nowaiter", .about = "the same write to an ioeventfd (len 4, datamatch) "
+	  "nobody waits on: exit + signal, no wake-up",
+	  .loop = timed_mmio_write32, .addr = QNOTIFY, .path = PATH_KERNEL_IOEVENTFD, .nowaiter = true },
 	{ .name = "pio_trapped", .about = "port write, trapped to userspace",
 	  .loop = timed_pio_out32, .addr = TEST_PIO_PORT, .pio = 1, .path = PATH_USER_PIO },
-	{ .name = "pio_ioeventfd", .about = "port write to an ioeventfd",
+	{ .name = "pio_ioeventfd", .about = "port write to an ioeventfd the iothread waits on",
 	  .loop = timed_pio_out32, .addr = PIO_IOEVENTFD_PORT, .pio = 2, .path = PATH_KERNEL_IOEVENTFD },
+	{ .name = "pio_ioeventfd_nowaiter", .about = "port write to an ioeventfd nobody waits on",
+	  .loop = timed_pio_out32, .addr = PIO_IOEVENTFD_PORT, .pio = 2, .path = PATH_KERNEL_IOEVENTFD,
+	  .nowaiter = true },
 	{ .name = "cpuid", .about = "CPUID, handled in the kernel",
 	  .loop = timed_cpuid, .path = PATH_KERNEL_EXIT },
 	{ .name = "vmcall", .about = "VMCALL (VMMCALL on AMD), handled in the kernel",
@@ -93,6 +99,9 @@ struct rep_result {
 	int64_t d_exits, d_mmio, d_io;
 	int64_t d_user;		/* exits KVM_RUN returned to us (the harness's own count) */
 	uint64_t d_notifies;
+	int64_t efd_count;	/* nowaiter: the eventfd's count, read after the run; else -1 */
+	struct virtio_kvm_counters k0, k1;	/* iothread, around the run */
+	bool has_iothread;
 };
 
 static int64_t stat_delta(int64_t before, int64_t after)
@@ -101,9 +110,24 @@ static int64_t stat_delta(int64_t before, int64_t after)
 }
 
 /* One fresh VM, one run of the kind. */
+/* The eventfd of a port or nowaiter kind, registered on its address. */
+static int attach_ioeventfd(struct kvm_vm *vm, const struct timed_kind *k)
+{
+	struct ioeventfd_spec s = { .addr = k->addr, .len = 4, .pio = k->pio == 2 };
+	int efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+
+	TEST_ASSERT(efd >= 0, "eventfd");
+	if (!s.pio) {	/* what the datamatch wiring registers for queue 0 */
+		s.datamatch = true;
+		s.data = k->value;
+	}
+	vm_ioeventfd(vm, efd, &s);
+	return efd;
+}
+
 static enum guest_outcome run_once(struct bench_ctx *c, const struct timed_kind *k, int cpl,
-				   uint64_t warmup, uint64_t n, unsigned int watchdog_ms,
-				   struct rep_result *res, char *why, size_t why_len)
+				   enum iothread_mode io, uint64_t warmup, uint64_t n,
+				   unsigned int watchdog_ms, struct rep_result *res, char *why, size_t why_len)
 {
 	struct kvm_vcpu *vcpu;
 	uint64_t ram = GUEST_RAM_DEFAULT_BYTES + ((n > warmup ? n : warmup) * 8 + (2 << 20));
@@ -118,23 +142,29 @@ static enum guest_outcome run_once(struct bench_ctx *c, const struct timed_kind 
 	ram = (ram + GUEST_LARGE_PAGE_SIZE - 1) & ~(GUEST_LARGE_PAGE_SIZE - 1);
 	vm = bench_vm_create(c, &vcpu, ram);
 	vcpu_set_watchdog_ms(vcpu, watchdog_ms);
-	if (k->virtio) {
-		dev = bench_dev_attach(c, vm, k->notify, IRQ_METHOD_IRQFD, 256, why, why_len);
+	res->efd_count = -1;
+	if (k->pio == 2 || k->nowaiter)
+		efd = attach_ioeventfd(vm, k);
+	/* A port ioeventfd with a waiter: the device's iothread waits on it. */
+	if (k->virtio || (k->pio == 2 && !k->nowaiter)) {
+		struct bench_dev_wiring w = { .notify = k->virtio ? k->notify : NOTIFY_TRAPPED,
+					      .irq = IRQ_METHOD_IRQFD, .iothread = io,
+					      .queue_size_max = 256, .extra_fd = k->virtio ? -1 : efd };
+
+		dev = bench_dev_attach(c, vm, &w, why, why_len);
 		if (!dev) {
+			if (efd >= 0)
+				close(efd);
 			kvm_vm_free(vm);
 			return GUEST_FAILED;	/* the probe turns it into a skip */
 		}
 		virtio_mmio__get_stats(bench_dev_mmio(dev), &ds0);
+		virtio_kvm_get_counters(bench_dev_kvm(dev), &res->k0);
+		res->k0.eventfd_kicks += bench_dev_extra_kicks(dev);	/* the port's eventfd */
+		res->has_iothread = timed_kind_has_iothread(k);
 	}
 	if (k->pio == 1)
 		TEST_ASSERT(!bus_register(vm, BUS_PIO, TEST_PIO_PORT, 4, pio_sink, NULL), "bus_register");
-	if (k->pio == 2) {
-		struct ioeventfd_spec s = { .addr = PIO_IOEVENTFD_PORT, .len = 4, .pio = true };
-
-		efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-		TEST_ASSERT(efd >= 0, "eventfd");
-		vm_ioeventfd(vm, efd, &s);
-	}
 	out_gpa = vm_alloc(vm, (n > warmup ? n : warmup) * 8, 0);
 	if (k->path == PATH_USER_MMIO || k->path == PATH_USER_PIO) {
 		unsigned int per = k->exits_per_iter ? k->exits_per_iter : 1;
@@ -158,7 +188,14 @@ static enum guest_outcome run_once(struct bench_ctx *c, const struct timed_kind 
 	res->d_user = (int64_t)(vcpu->exits_seen - u0);
 	if (dev) {
 		virtio_mmio__get_stats(bench_dev_mmio(dev), &ds1);
+		virtio_kvm_get_counters(bench_dev_kvm(dev), &res->k1);
+		res->k1.eventfd_kicks += bench_dev_extra_kicks(dev);
 		res->d_notifies = ds1.notifies - ds0.notifies;
+	}
+	if (k->nowaiter) {
+		uint64_t cnt = 0;
+
+		res->efd_count = read(efd, &cnt, sizeof(cnt)) == sizeof(cnt) ? (int64_t)cnt : 0;
 	}
 	if (o == GUEST_OK) {
 		res->n = n;
@@ -228,9 +265,9 @@ static bool crosscheck_user(struct bench_ctx *c, const struct timed_kind *k, int
 
 /* Served in the kernel (ioeventfd, CPUID, VMCALL): nothing but the DONE
  * ucall (and a stray host interrupt's) reaches userspace. */
-static bool crosscheck_kernel(struct bench_ctx *c, const struct timed_kind *k, int cpl, int64_t t,
-			      int64_t slack, uint64_t total, const struct rep_result *r, char *why,
-			      size_t len)
+static bool crosscheck_kernel(struct bench_ctx *c, const struct bench_config *cfg,
+			      const struct timed_kind *k, int cpl, int64_t t, int64_t slack, uint64_t total,
+			      const struct rep_result *r, char *why, size_t len)
 {
 	bool hw = strcmp(c->plat.hypervisor, "PVM") != 0;
 	bool ok = r->d_user <= 4 && r->d_mmio <= 4;
@@ -259,17 +296,31 @@ static bool crosscheck_kernel(struct bench_ctx *c, const struct timed_kind *k, i
 		 (long long)r->d_mmio, (long long)r->d_io,
 		 k->pio == 2 && hw ? ", one I/O exit per access" :
 		 hw && k->path != PATH_NONE ? ", at least one exit per access" : "");
+	/* Nobody waits: every access signalled the eventfd, nobody read it. */
+	if (k->nowaiter) {
+		ok &= r->efd_count == (int64_t)total;
+		snprintf(why + strlen(why), len - strlen(why), "; eventfd count %lld, expected %llu",
+			 (long long)r->efd_count, (unsigned long long)total);
+	}
+	/* A busy iothread never sleeps, so no access can have woken it. */
+	if (r->has_iothread && ((const struct timed_config *)cfg)->io == IOTHREAD_BUSY) {
+		uint64_t wakes = r->k1.iothread_wakeups - r->k0.iothread_wakeups;
+
+		ok &= wakes == 0;
+		snprintf(why + strlen(why), len - strlen(why), "; busy iothread woke %llu times, expected 0",
+			 (unsigned long long)wakes);
+	}
 	return ok;
 }
 
 /* Did every access take the path the kind claims? "About N": the DONE
  * ucall and host interrupts add a few exits, hence the slack. */
-static void crosscheck(struct bench_ctx *c, const struct timed_kind *k, int cpl, uint64_t total,
-		       const struct rep_result *r)
+static void crosscheck(struct bench_ctx *c, const struct bench_config *cfg, const struct timed_kind *k,
+		       int cpl, uint64_t total, const struct rep_result *r)
 {
 	const int64_t t = (int64_t)total * (k->exits_per_iter ? k->exits_per_iter : 1);
 	const int64_t slack = 8 + t / 50;
-	char why[300];
+	char why[400];
 	bool ok;
 
 	if (r->d_mmio < 0 || r->d_io < 0) {	/* no binary stats: nothing to check against */
@@ -279,14 +330,16 @@ static void crosscheck(struct bench_ctx *c, const struct timed_kind *k, int cpl,
 	if (k->path == PATH_USER_MMIO || k->path == PATH_USER_PIO)
 		ok = crosscheck_user(c, k, cpl, t, slack, total, r, why, sizeof(why));
 	else
-		ok = crosscheck_kernel(c, k, cpl, t, slack, total, r, why, sizeof(why));
+		ok = crosscheck_kernel(c, cfg, k, cpl, t, slack, total, r, why, sizeof(why));
 	bench_crosscheck(c, ok, "%s", why);
 }
 
-static void write_row(struct bench_ctx *c, const struct results_config *cfg, unsigned int rep,
+static void write_row(struct bench_ctx *c, const struct bench_config *bc, unsigned int rep,
 		      struct rep_result *r, const struct timed_kind *k, double floor_p50_ticks,
 		      uint64_t total, struct stats_summary *sum)
 {
+	const struct results_config *cfg = &bc->series[0].rc;
+
 	stats_summarize_u64(r->samples, r->n, sum);
 	results_set_config(c->samples, cfg);
 	results_set_u64(c->samples, "rep", rep);
@@ -311,13 +364,18 @@ static void write_row(struct bench_ctx *c, const struct results_config *cfg, uns
 		results_set_i64(c->samples, "kvm_io_exits", r->d_io);
 	if (k->virtio)
 		results_set_u64(c->samples, "device_notifies", r->d_notifies);
-	crosscheck(c, k, cfg->cpl, total, r);
+	if (r->efd_count >= 0)
+		results_set_i64(c->samples, "eventfd_kicks", r->efd_count);
+	bench_set_iothread_cells(c, r->has_iothread ? (int)((const struct timed_config *)bc)->io : -1,
+				 &r->k0, &r->k1);
+	crosscheck(c, bc, k, cfg->cpl, total, r);
 	results_row_end(c->samples);
 	results_add_cdf(c->cdf, cfg, (int)rep, r->samples, r->n, c->tsc_khz);
 }
 
 void timed_config_init(struct timed_config *tc, const struct bench_scenario *s,
-		       const char *scenario, const struct timed_kind *k, int cpl)
+		       const char *scenario, const struct timed_kind *k, int cpl,
+		       enum iothread_mode io, const char *io_label)
 {
 	struct results_config *rc;
 
@@ -325,10 +383,14 @@ void timed_config_init(struct timed_config *tc, const struct bench_scenario *s,
 	tc->base.cpl = cpl;
 	tc->base.always = k->path == PATH_NONE;	/* every other kind needs the floor */
 	tc->k = k;
-	snprintf(tc->base.label, sizeof(tc->base.label), "%s", k->name);
+	tc->io = io;
+	snprintf(tc->base.label, sizeof(tc->base.label), "%s%s%s", k->name,
+		 timed_kind_has_iothread(k) ? " iothread=" : "", timed_kind_has_iothread(k) ? io_label : "");
 	rc = bench_config_series(&tc->base, scenario, k->name, timed_metrics);
 	if (k->virtio)
 		rc->notify = virtio_notify_mode_name(k->notify);
+	if (timed_kind_has_iothread(k))
+		rc->iothread = io_label;
 }
 
 /* A one-sample probe under a short watchdog first: a kind the platform
@@ -343,7 +405,7 @@ enum bench_rep_status timed_probe(struct bench_ctx *c, const struct bench_config
 	enum guest_outcome po;
 	bool iopl;
 
-	po = run_once(c, k, cfg->cpl, 0, 1, o->watchdog_ms < 3000 ? o->watchdog_ms : 3000, &probe, msg, sizeof(msg));
+	po = run_once(c, k, cfg->cpl, ((const struct timed_config *)cfg)->io, 0, 1, o->watchdog_ms < 3000 ? o->watchdog_ms : 3000, &probe, msg, sizeof(msg));
 	free(probe.samples);
 	free(probe.user_ticks);
 	if (po == GUEST_INTERRUPTED)
@@ -365,14 +427,15 @@ enum bench_rep_status timed_run_rep(struct bench_ctx *c, const struct bench_conf
 	double floor_ticks = k->path == PATH_NONE ? -1 : c->floor_ticks[cfg->cpl];
 	struct rep_result r = { 0 };
 	struct stats_summary sum;
-	enum guest_outcome go = run_once(c, k, cfg->cpl, o->warmup, o->iterations, o->watchdog_ms,
+	enum guest_outcome go = run_once(c, k, cfg->cpl, ((const struct timed_config *)cfg)->io,
+					 o->warmup, o->iterations, o->watchdog_ms,
 					 &r, why, why_len);
 
 	if (go != GUEST_OK) {
 		free(r.user_ticks);
 		return go == GUEST_INTERRUPTED ? REP_INTERRUPTED : REP_FAILED;
 	}
-	write_row(c, &cfg->series[0].rc, rep, &r, k, floor_ticks, o->warmup + o->iterations, &sum);
+	write_row(c, cfg, rep, &r, k, floor_ticks, o->warmup + o->iterations, &sum);
 	out->v[0][M_P50_TICKS] = sum.p50;
 	out->v[0][M_P50] = stats_ticks_to_ns(sum.p50, c->tsc_khz);
 	out->v[0][M_P99] = stats_ticks_to_ns(sum.p99, c->tsc_khz);
@@ -402,7 +465,7 @@ int bench_measure_floor(struct bench_ctx *c, const char *scenario, int cpl)
 		return 0;
 	for (int i = 0; i < BENCH_MAX_SERIES; i++)
 		tc.base.series[i].rc = (struct results_config)RESULTS_CONFIG_NA;
-	timed_config_init(&tc, &scenario_exit, scenario, &exit_kinds[0], cpl);
+	timed_config_init(&tc, &scenario_exit, scenario, &exit_kinds[0], cpl, IOTHREAD_BLOCK, NULL);
 	return bench_run_config(c, &tc.base);
 }
 
@@ -418,8 +481,10 @@ static void exit_configs(const struct bench_opts *o, struct bench_config_list *o
 {
 	for (int ci = 0; ci < o->ncpls; ci++)
 		for (size_t ki = 0; ki < ARRAY_SIZE(exit_kinds); ki++)
-			timed_config_init(bench_config_new(out, &scenario_exit, sizeof(struct timed_config)),
-					  &scenario_exit, "exit", &exit_kinds[ki], o->cpls[ci]);
+			for (int ti = 0; ti < (timed_kind_has_iothread(&exit_kinds[ki]) ? o->niothread : 1); ti++)
+				timed_config_init(bench_config_new(out, &scenario_exit, sizeof(struct timed_config)),
+						  &scenario_exit, "exit", &exit_kinds[ki], o->cpls[ci],
+						  o->iothread_modes[ti], bench_iothread_label(o, o->iothread_modes[ti]));
 }
 
 const struct bench_scenario scenario_exit = {

@@ -282,6 +282,7 @@ struct irq_config {
 	enum irq_method m;
 	enum wait_mode w;
 	enum virtio_notify_mode nm;
+	enum iothread_mode io;		/* round trip with an ioeventfd */
 	int packed;			/* round trip: the packed ring */
 };
 
@@ -421,10 +422,13 @@ static enum bench_rep_status roundtrip_run_rep(struct bench_ctx *c, const struct
 	uint64_t n = irq_samples(c), warm = n / 10 + 1, total = warm + n;
 	struct kvm_vcpu *vcpu;
 	struct kvm_vm *vm = bench_vm_create(c, &vcpu, GUEST_RAM_DEFAULT_BYTES);
-	struct bench_dev *dev = bench_dev_attach(c, vm, ic->nm, m, 256, why, why_len);
+	struct bench_dev_wiring wire = { .notify = ic->nm, .irq = m, .iothread = ic->io,
+					 .queue_size_max = 256, .extra_fd = -1 };
+	struct bench_dev *dev = bench_dev_attach(c, vm, &wire, why, why_len);
 	uint64_t p_gpa = vm_alloc(vm, sizeof(struct bench_rt_params), 0);
 	struct bench_rt_params *p = addr_gpa2hva(vm, p_gpa);
 	struct virtio_mmio_stats s0, s1;
+	struct virtio_kvm_counters k0, k1;
 	enum guest_outcome o;
 	uint64_t *ticks;
 
@@ -443,6 +447,7 @@ static enum bench_rep_status roundtrip_run_rep(struct bench_ctx *c, const struct
 	vm_install_isr_entry(vm, GUEST_IRQ_VECTOR(VIRTIO_MMIO_GSI), guest_isr_virtio_stamp);
 	vcpu_set_entry_irqs_on(vcpu, rt_guest_main, (unsigned int)cpl, 1, p_gpa);
 	virtio_mmio__get_stats(bench_dev_mmio(dev), &s0);
+	virtio_kvm_get_counters(bench_dev_kvm(dev), &k0);
 	o = bench_guest_run(vcpu, why, why_len, NULL, NULL);
 	if (o == GUEST_OK && p->error < 0) {
 		snprintf(why, why_len, "guest driver set-up failed: error %lld", (long long)p->error);
@@ -450,10 +455,12 @@ static enum bench_rep_status roundtrip_run_rep(struct bench_ctx *c, const struct
 	}
 	if (o == GUEST_OK) {
 		virtio_mmio__get_stats(bench_dev_mmio(dev), &s1);
+		virtio_kvm_get_counters(bench_dev_kvm(dev), &k1);
 		ticks = (uint64_t *)addr_gpa2hva(vm, p->out_gpa) + warm;
 		latency_row(c, cfg, rep, ticks, n);
 		results_set_u64(c->samples, "device_notifies", s1.notifies - s0.notifies);
 		results_set_u64(c->samples, "device_irqs", s1.irqs_raised - s0.irqs_raised);
+		bench_set_iothread_cells(c, ic->nm != NOTIFY_TRAPPED ? (int)ic->io : -1, &k0, &k1);
 		bench_crosscheck(c, s1.irqs_raised - s0.irqs_raised >= total && !p->bad_status,
 				 "%s CPL%d: %llu requests, device raised %llu interrupts, %llu bad statuses",
 				 label, cpl, (unsigned long long)total,
@@ -536,21 +543,25 @@ static void irq_configs(const struct bench_opts *o, struct bench_config_list *ou
 		{
 			struct irq_config *ic = irq_config_new(out, IRQ_SERVICE, cpl);
 
-			timed_config_init(&ic->t, &scenario_irq, "irq", &service_kind, cpl);
+			timed_config_init(&ic->t, &scenario_irq, "irq", &service_kind, cpl, IOTHREAD_BLOCK, NULL);
 		}
 		for (int ni = 0; ni < o->nnotify; ni++)
 			for (size_t mi = 0; mi < ARRAY_SIZE(methods); mi++)
-			for (int ri = 0; ri < o->nrings; ri++) {
+			for (int ri = 0; ri < o->nrings; ri++)
+			for (int ti = 0; ti < (o->notify_modes[ni] != NOTIFY_TRAPPED ? o->niothread : 1); ti++) {
 				struct irq_config *ic = irq_config_new(out, IRQ_ROUNDTRIP, cpl);
 				struct results_config *rc = bench_config_series(&ic->t.base, "irq", "roundtrip", irq_metrics);
 
 				ic->nm = o->notify_modes[ni];
 				ic->m = methods[mi];
 				ic->packed = o->rings[ri];
+				ic->io = o->iothread_modes[ti];
 				rc->notify = virtio_notify_mode_name(ic->nm);
 				rc->irq = irq_method_name(ic->m);
 				rc->ring = ic->packed ? "packed" : "split";
-				snprintf(ic->t.base.label, sizeof(ic->t.base.label), "roundtrip %s %s %s", rc->notify,
+				rc->iothread = ic->nm != NOTIFY_TRAPPED ? bench_iothread_label(o, ic->io) : NULL;
+				snprintf(ic->t.base.label, sizeof(ic->t.base.label), "roundtrip %s%s%s %s %s",
+					 rc->notify, rc->iothread ? "/" : "", rc->iothread ? rc->iothread : "",
 					 rc->irq, rc->ring);
 			}
 	}

@@ -190,6 +190,7 @@ struct notify_cfg {
 	uint32_t qs, batch;
 	enum virtio_notify_mode notify;
 	enum irq_method irq;
+	enum iothread_mode iothread;	/* ioeventfd kinds only */
 	int event_idx, completion_irq, packed;
 };
 
@@ -235,14 +236,29 @@ static void notify_crosscheck(struct bench_ctx *c, const struct notify_cfg *nc,
 	const int64_t slack = 8 + (int64_t)(p->kicks + p->irqs) / 50;
 	int64_t expect_mmio = (nc->notify == NOTIFY_TRAPPED ? (int64_t)p->kicks : 0) + 2 * (int64_t)p->irqs +
 			      (int64_t)p->liveness_reads + 1;
+	uint64_t d_wake = s1->vk.iothread_wakeups - s0->vk.iothread_wakeups;
 
 	/* Polling keeps interrupts off: a device may still fire once per
-	 * 64 Ki completions (16-bit used_event wrap), never more. */
+	 * 64 Ki completions (16-bit used_event wrap), never more. A busy
+	 * iothread asked for no kicks and never sleeps: a kick or a wake-up
+	 * means the suppression (or its honouring) is broken. Allowed: the
+	 * kicks of a first batch, before the device first saw the queue (the
+	 * warm-up normally takes them). */
 	if (!nc->completion_irq && d_raised > p->completed / 65536 + 1)
 		bench_crosscheck(c, false, "notify %s qs %u batch %u, polled: the device raised %llu "
 				 "interrupts for %llu requests with callbacks disabled",
 				 virtio_notify_mode_name(nc->notify), nc->qs, p->batch,
 				 (unsigned long long)d_raised, (unsigned long long)p->completed);
+	else if (nc->notify != NOTIFY_TRAPPED && nc->iothread == IOTHREAD_BUSY)
+		bench_crosscheck(c, p->kicks <= 2 && d_mmio <= expect_mmio + slack && d_efd <= p->kicks + unread &&
+				 d_wake == 0 && p->completed == p->requests && !p->bad_status,
+				 "notify %s busy qs %u batch %u: guest sent %llu notifications (expected about "
+				 "none: kicks off), eventfd counted %llu, iothread woke %llu times (expected 0), "
+				 "%llu of %llu requests completed, %llu bad statuses",
+				 virtio_notify_mode_name(nc->notify), nc->qs, p->batch, (unsigned long long)p->kicks,
+				 (unsigned long long)d_efd, (unsigned long long)d_wake,
+				 (unsigned long long)p->completed, (unsigned long long)p->requests,
+				 (unsigned long long)p->bad_status);
 	else if (nc->notify == NOTIFY_TRAPPED)
 		bench_crosscheck(c, d_notif == p->kicks && d_mmio >= expect_mmio && d_mmio <= expect_mmio + slack &&
 				 !p->bad_status,
@@ -271,7 +287,9 @@ static enum guest_outcome notify_once(struct bench_ctx *c, const struct notify_c
 	uint64_t reqs = requests_for(c, nc->cpl);
 	struct kvm_vcpu *vcpu;
 	struct kvm_vm *vm = bench_vm_create(c, &vcpu, GUEST_RAM_DEFAULT_BYTES);
-	struct bench_dev *dev = bench_dev_attach(c, vm, nc->notify, nc->irq, nc->qs, why, why_len);
+	struct bench_dev_wiring w = { .notify = nc->notify, .irq = nc->irq, .iothread = nc->iothread,
+				      .queue_size_max = nc->qs, .extra_fd = -1 };
+	struct bench_dev *dev = bench_dev_attach(c, vm, &w, why, why_len);
 	uint64_t ring_bytes = vring_size(nc->qs, 4096);
 	uint64_t p_gpa = vm_alloc(vm, sizeof(struct bench_notify_params), 0);
 	struct bench_notify_params *p = addr_gpa2hva(vm, p_gpa);
@@ -338,6 +356,7 @@ static enum guest_outcome notify_once(struct bench_ctx *c, const struct notify_c
 			results_set_i64(c->samples, "kvm_irq_injections", s1.irq_inj - s0.irq_inj);
 		results_set_u64(c->samples, "device_notifies", d_notif);
 		results_set_u64(c->samples, "device_irqs", d_raised);
+		bench_set_iothread_cells(c, nc->notify != NOTIFY_TRAPPED ? (int)nc->iothread : -1, &s0.vk, &s1.vk);
 		notify_crosscheck(c, nc, p, &s0, &s1, sc.warmup_kicks);
 		results_row_end(c->samples);
 	}
@@ -377,6 +396,7 @@ static void notify_configs(const struct bench_opts *o, struct bench_config_list 
 	for (int ki = 0; ki < o->ncompletions; ki++)
 	for (int ei = 0; ei < o->nevent_idx; ei++)
 	for (int ri = 0; ri < o->nrings; ri++)
+	for (int ti = 0; ti < (o->notify_modes[ni] != NOTIFY_TRAPPED ? o->niothread : 1); ti++)
 	for (int ii = 0; ii < (o->completions[ki] ? o->nirq : 1); ii++) {
 		struct notify_cfg *nc;
 		struct results_config *cfg;
@@ -392,6 +412,7 @@ static void notify_configs(const struct bench_opts *o, struct bench_config_list 
 		nc->event_idx = o->event_idx[ei];
 		nc->completion_irq = o->completions[ki];
 		nc->packed = o->rings[ri];
+		nc->iothread = o->iothread_modes[ti];
 		cfg = bench_config_series(&nc->base, "notify", "throughput", notify_metrics);
 		cfg->notify = virtio_notify_mode_name(nc->notify);
 		cfg->irq = nc->completion_irq ? irq_method_name(nc->irq) : NULL;
@@ -400,8 +421,10 @@ static void notify_configs(const struct bench_opts *o, struct bench_config_list 
 		cfg->event_idx = nc->event_idx;
 		cfg->completion = nc->completion_irq ? "irq" : "poll";
 		cfg->ring = nc->packed ? "packed" : "split";
-		snprintf(nc->base.label, sizeof(nc->base.label), "CPL%d qs %u batch %lld %s %s %s", nc->cpl,
-			 nc->qs, (long long)cfg->batch, cfg->notify, cfg->completion, cfg->ring);
+		cfg->iothread = nc->notify != NOTIFY_TRAPPED ? bench_iothread_label(o, nc->iothread) : NULL;
+		snprintf(nc->base.label, sizeof(nc->base.label), "CPL%d qs %u batch %lld %s%s%s %s %s", nc->cpl,
+			 nc->qs, (long long)cfg->batch, cfg->notify, cfg->iothread ? "/" : "",
+			 cfg->iothread ? cfg->iothread : "", cfg->completion, cfg->ring);
 	}
 }
 

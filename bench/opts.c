@@ -43,6 +43,10 @@ void bench_opts_defaults(struct bench_opts *o)
 	o->completions[0] = 0;
 	o->completions[1] = 1;
 	o->ncompletions = 2;
+	o->iothread_modes[0] = IOTHREAD_BLOCK;
+	o->iothread_modes[1] = IOTHREAD_BUSY;
+	o->niothread = 2;
+	o->poll_max_ns = IOTHREAD_POLL_MAX_NS_DEFAULT;
 	o->vcpu_cpu = o->iothread_cpu = o->numa_node = -1;
 	o->out_root = "results";
 	o->watchdog_ms = 20000;
@@ -82,6 +86,8 @@ void bench_usage(FILE *f)
 "  --completion LIST   poll,irq (default poll,irq)\n"
 "  --ring LIST         split,packed: virtqueue layout of notify and irq roundtrip\n"
 "                      (default split,packed)\n"
+"  --iothread LIST     block,poll[:max_ns],busy: how the iothread waits for an\n"
+"                      ioeventfd kick (default block,busy; poll's max_ns 32768)\n"
 "  --kinds LIST        only these kinds (`mmiobench list`), default all\n"
 "  --vcpu-cpu N        pin the vCPU thread (default: first CPU of the node)\n"
 "  --iothread-cpu N    pin the iothread (default: another core of the node)\n"
@@ -213,6 +219,21 @@ static int item_ring(const char *opt, const char *tok, void *out, int i)
 	return 0;
 }
 
+static int item_iothread(const char *opt, const char *tok, void *out, int i)
+{
+	struct bench_opts *o = out;
+
+	if (!strcmp(tok, "block") || !strcmp(tok, "busy")) {
+		o->iothread_modes[i] = !strcmp(tok, "busy") ? IOTHREAD_BUSY : IOTHREAD_BLOCK;
+		return 0;
+	}
+	if (strncmp(tok, "poll", 4) || (tok[4] && tok[4] != ':'))
+		return bad(opt, tok, "block, poll, poll:MAX_NS or busy");
+	o->iothread_modes[i] = IOTHREAD_POLL;
+	o->poll_max_ns = IOTHREAD_POLL_MAX_NS_DEFAULT;
+	return tok[4] ? parse_u64(opt, tok + 5, 1000, 100000000, &o->poll_max_ns) : 0;
+}
+
 static int item_completion(const char *opt, const char *tok, void *out, int i)
 {
 	if (strcmp(tok, "poll") && strcmp(tok, "irq"))
@@ -253,14 +274,14 @@ int bench_opts_parse(struct bench_opts *o, int argc, char **argv)
 {
 	enum { O_ITER = 256, O_WARM, O_REQ, O_REPS, O_CPL, O_QS, O_BATCH, O_NOTIFY, O_IRQ,
 	       O_EVIDX, O_COMPL, O_KINDS, O_VCPU, O_IOT, O_NODE, O_OUT, O_QUICK, O_PROG,
-	       O_NOPLOT, O_WD, O_RING };
+	       O_NOPLOT, O_WD, O_RING, O_IOMODE };
 	static const struct option long_opts[] = {
 		{ "iterations", 1, 0, O_ITER }, { "warmup", 1, 0, O_WARM },
 		{ "requests", 1, 0, O_REQ }, { "reps", 1, 0, O_REPS }, { "cpl", 1, 0, O_CPL },
 		{ "queue-sizes", 1, 0, O_QS }, { "batches", 1, 0, O_BATCH },
 		{ "notify", 1, 0, O_NOTIFY }, { "irq", 1, 0, O_IRQ },
 		{ "event-idx", 1, 0, O_EVIDX }, { "completion", 1, 0, O_COMPL },
-		{ "ring", 1, 0, O_RING },
+		{ "ring", 1, 0, O_RING }, { "iothread", 1, 0, O_IOMODE },
 		{ "kinds", 1, 0, O_KINDS }, { "vcpu-cpu", 1, 0, O_VCPU },
 		{ "iothread-cpu", 1, 0, O_IOT }, { "numa-node", 1, 0, O_NODE },
 		{ "out", 1, 0, O_OUT }, { "quick", 0, 0, O_QUICK }, { "progress", 0, 0, O_PROG },
@@ -335,6 +356,15 @@ int bench_opts_parse(struct bench_opts *o, int argc, char **argv)
 			if ((n = parse_list("--ring", optarg, 2, item_ring, o->rings)) < 0)
 				return -1;
 			o->nrings = n;
+			break;
+		case O_IOMODE:
+			if ((n = parse_list("--iothread", optarg, IOTHREAD_MODE_COUNT, item_iothread, o)) < 0)
+				return -1;
+			for (int a = 0; a < n; a++)
+				for (int b = a + 1; b < n; b++)
+					if (o->iothread_modes[a] == o->iothread_modes[b])
+						return bad("--iothread", optarg, "each mode once");
+			o->niothread = n;
 			break;
 		case O_COMPL:
 			if ((n = parse_list("--completion", optarg, 2, item_completion, o->completions)) < 0)

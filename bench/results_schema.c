@@ -7,7 +7,7 @@
 #include "results_int.h"
 
 #define CONFIG_COLUMNS "scenario", "kind", "cpl", "notify", "irq", "queue_size", \
-	"batch", "event_idx", "completion", "halt_poll", "ring"
+	"batch", "event_idx", "completion", "halt_poll", "ring", "iothread"
 
 const char *const results_samples_columns[] = {
 	CONFIG_COLUMNS,
@@ -17,7 +17,8 @@ const char *const results_samples_columns[] = {
 	"duration_s", "requests", "requests_per_s", "notifies_per_s", "exits_per_s",
 	"irqs_per_s", "vcpu_cpu_ns_per_req", "iothread_cpu_ns_per_req",
 	"kvm_exits", "kvm_mmio_exits", "kvm_io_exits", "kvm_irq_injections",
-	"device_notifies", "device_irqs", "crosscheck",
+	"device_notifies", "device_irqs", "eventfd_kicks", "iothread_wakeups", "poll_hit_rate",
+	"poll_window_ns", "crosscheck",
 };
 const size_t results_samples_ncolumns =
 	sizeof(results_samples_columns) / sizeof(results_samples_columns[0]);
@@ -50,6 +51,7 @@ int results_set_config(struct results_table *t, const struct results_config *c)
 	SET_STR("completion", c->completion);
 	SET_STR("halt_poll", c->halt_poll);
 	SET_STR("ring", c->ring);
+	SET_STR("iothread", c->iothread);
 #undef SET_STR
 #undef SET_NUM
 	return ret;

@@ -113,7 +113,7 @@ static void row_config(const struct bench_ctx *c, char *buf, size_t len)
 {
 	static const char *const cols[] = {
 		"scenario", "kind", "cpl", "notify", "irq", "queue_size", "batch", "event_idx",
-		"completion", "halt_poll", "ring",
+		"completion", "halt_poll", "ring", "iothread",
 	};
 	size_t n = 0;
 

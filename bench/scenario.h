@@ -136,16 +136,29 @@ struct timed_kind {
 	int pio;			/* 1: trapped port, 2: port with an ioeventfd */
 	enum exit_path path;		/* PATH_NONE: the floor (empty loop) */
 	unsigned int exits_per_iter;	/* userspace exits per access; 0 means 1 */
+	/* PATH_KERNEL_IOEVENTFD: an eventfd nobody waits on (no iothread), the
+	 * access's cost without the wake-up; else the iothread waits on it,
+	 * in each --iothread mode. */
+	bool nowaiter;
 };
+
+/* Whether kind k's configurations run once per --iothread mode. */
+static inline bool timed_kind_has_iothread(const struct timed_kind *k)
+{
+	return k->path == PATH_KERNEL_IOEVENTFD && !k->nowaiter;
+}
 
 struct timed_config {
 	struct bench_config base;
 	const struct timed_kind *k;
+	enum iothread_mode io;		/* timed_kind_has_iothread() kinds */
 };
 
-/* A timed configuration of kind k at cpl whose rows say `scenario`. */
+/* A timed configuration of kind k at cpl whose rows say `scenario`; io
+ * and its label (bench_iothread_label()) only for a kind with an iothread. */
 void timed_config_init(struct timed_config *tc, const struct bench_scenario *s,
-		       const char *scenario, const struct timed_kind *k, int cpl);
+		       const char *scenario, const struct timed_kind *k, int cpl,
+		       enum iothread_mode io, const char *io_label);
 enum bench_rep_status timed_probe(struct bench_ctx *c, const struct bench_config *cfg,
 				  char *why, size_t why_len);
 enum bench_rep_status timed_run_rep(struct bench_ctx *c, const struct bench_config *cfg,

@@ -32,6 +32,7 @@ struct virtio_kvm {
 	pthread_t iothread;
 	_Atomic uint64_t iothread_wakeups, iothread_notifies, eventfd_kicks;
 	_Atomic uint64_t irq_signals, resamples, irq_reraises;
+	_Atomic uint64_t polls_hit, polls_slept, poll_window_ns;
 };
 
 static const char *const notify_names[] = {
@@ -40,6 +41,18 @@ static const char *const notify_names[] = {
 	[NOTIFY_IOEVENTFD_ZEROLEN] = "ioeventfd_zerolen",
 };
 _Static_assert(ARRAY_SIZE(notify_names) == NOTIFY_MODE_COUNT, "a name per notify mode");
+
+static const char *const iothread_names[] = {
+	[IOTHREAD_BLOCK] = "block",
+	[IOTHREAD_POLL] = "poll",
+	[IOTHREAD_BUSY] = "busy",
+};
+_Static_assert(ARRAY_SIZE(iothread_names) == IOTHREAD_MODE_COUNT, "a name per iothread mode");
+
+const char *iothread_mode_name(enum iothread_mode m)
+{
+	return (unsigned int)m < ARRAY_SIZE(iothread_names) ? iothread_names[m] : NULL;
+}
 
 const char *virtio_notify_mode_name(enum virtio_notify_mode m)
 {
@@ -108,54 +121,186 @@ static uint64_t drain_fd(int fd)
  * these, or SRC_DEV + i for the device's own fd i. */
 enum { SRC_STOP = 0xffff, SRC_RESAMPLE = 0xfffe, SRC_ZEROLEN = 0xfffd, SRC_DEV = 0x10000 };
 
+/* Handles what epoll returned; false when told to stop. */
+static bool dispatch(struct virtio_kvm *vk, const struct epoll_event *ev, int n)
+{
+	for (int i = 0; i < n; i++) {
+		uint32_t src = ev[i].data.u32;
+
+		if (src == SRC_STOP)
+			return false;
+		if (src == SRC_RESAMPLE) {
+			atomic_fetch_add_explicit(&vk->resamples, 1, memory_order_relaxed);
+			if (irq_source_on_resample(&vk->irq, virtio_mmio__irq_pending(vk->dev)))
+				atomic_fetch_add_explicit(&vk->irq_reraises, 1, memory_order_relaxed);
+			continue;
+		}
+		if (src >= SRC_DEV) {
+			const struct virtio_dev_fd *f = &vk->dev_fds[src - SRC_DEV];
+
+			f->ready(f->ctx);
+			continue;
+		}
+		if (src == SRC_ZEROLEN) {
+			atomic_fetch_add_explicit(&vk->eventfd_kicks, drain_fd(vk->notify_fds[0]),
+						  memory_order_relaxed);
+			/* Counted before the call: its completions can end
+			 * the guest, and the host read the counters, before
+			 * an increment after it (a CI run saw 0). */
+			atomic_fetch_add_explicit(&vk->iothread_notifies, vk->num_queues,
+						  memory_order_relaxed);
+			for (uint16_t q = 0; q < vk->num_queues; q++)
+				virtio_mmio__notify(vk->dev, q);
+			continue;
+		}
+		atomic_fetch_add_explicit(&vk->eventfd_kicks, drain_fd(vk->notify_fds[src]),
+					  memory_order_relaxed);
+		atomic_fetch_add_explicit(&vk->iothread_notifies, 1, memory_order_relaxed);
+		virtio_mmio__notify(vk->dev, src);
+	}
+	return true;
+}
+
+#define EV_MAX (VK_MAX_QUEUES + 2 + VIRTIO_KVM_MAX_DEV_FDS)
+
+/* epoll_wait with timeout_ms, then dispatch: -1 to stop, else the events
+ * handled. */
+static int wait_and_dispatch(struct virtio_kvm *vk, int timeout_ms)
+{
+	struct epoll_event ev[EV_MAX];
+	int n = epoll_wait(vk->epoll_fd, ev, EV_MAX, timeout_ms);
+
+	if (n < 0) {
+		TEST_ASSERT(errno == EINTR, "epoll_wait");
+		return 0;
+	}
+	if (n && timeout_ms)
+		atomic_fetch_add_explicit(&vk->iothread_wakeups, 1, memory_order_relaxed);
+	return dispatch(vk, ev, n) ? n : -1;
+}
+
+/* One look at every queue's ring; whether any had work. */
+static bool poll_rings(struct virtio_kvm *vk)
+{
+	unsigned int done = 0;
+
+	for (uint16_t q = 0; q < vk->num_queues; q++)
+		done += virtio_mmio__poll(vk->dev, q);
+	return done;
+}
+
+/* Kicks off (polling) or on again; turning them on reports whether work
+ * arrived meanwhile. */
+static bool set_polling(struct virtio_kvm *vk, bool on)
+{
+	bool pending = false;
+
+	for (uint16_t q = 0; q < vk->num_queues; q++)
+		pending |= virtio_mmio__set_polling(vk->dev, q, on);
+	return pending;
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static inline void spin_pause(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#endif
+}
+
+static void iothread_block(struct virtio_kvm *vk)
+{
+	while (wait_and_dispatch(vk, -1) >= 0)
+		;
+}
+
+static void iothread_busy(struct virtio_kvm *vk)
+{
+	set_polling(vk, true);
+	for (;;) {
+		int n = wait_and_dispatch(vk, 0);
+
+		if (n < 0)
+			return;
+		if (poll_rings(vk) || n)
+			atomic_fetch_add_explicit(&vk->polls_hit, 1, memory_order_relaxed);
+		else
+			spin_pause();
+	}
+}
+
+/*
+ * QEMU's adjust_polling_time() with its defaults (grow 2, shrink 0): the
+ * time from the start of a wait to its work decides. Under the window: the
+ * window was right. Over poll_max_ns: polling could not have caught it,
+ * stop polling. In between: poll longer.
+ */
+static uint64_t adjust_window(uint64_t window, uint64_t waited_ns, uint64_t max_ns)
+{
+	if (waited_ns <= window)
+		return window;
+	if (waited_ns > max_ns)
+		return 0;
+	if (window < max_ns) {
+		window = window ? window * 2 : 4000;
+		return window > max_ns ? max_ns : window;
+	}
+	return window;
+}
+
+static void iothread_poll(struct virtio_kvm *vk)
+{
+	uint64_t max_ns = vk->cfg.poll_max_ns ? vk->cfg.poll_max_ns : IOTHREAD_POLL_MAX_NS_DEFAULT;
+	uint64_t window = 0;
+
+	for (;;) {
+		uint64_t t0 = now_ns();
+		bool hit = false;
+		int n;
+
+		if (window) {
+			set_polling(vk, true);
+			do {
+				n = wait_and_dispatch(vk, 0);
+				if (n < 0)
+					return;
+				hit = poll_rings(vk) || n;
+			} while (!hit && now_ns() - t0 < window);
+		}
+		if (hit) {
+			atomic_fetch_add_explicit(&vk->polls_hit, 1, memory_order_relaxed);
+		} else {
+			/* Kicks on, then one more look: work that came in
+			 * between must not wait for a kick already skipped. */
+			if (set_polling(vk, false))
+				poll_rings(vk);
+			atomic_fetch_add_explicit(&vk->polls_slept, 1, memory_order_relaxed);
+			if (wait_and_dispatch(vk, -1) < 0)
+				return;
+		}
+		window = adjust_window(window, now_ns() - t0, max_ns);
+		atomic_store_explicit(&vk->poll_window_ns, window, memory_order_relaxed);
+	}
+}
+
 static void *iothread_main(void *arg)
 {
 	struct virtio_kvm *vk = arg;
-	struct epoll_event ev[VK_MAX_QUEUES + 2];
 
-	for (;;) {
-		int n = epoll_wait(vk->epoll_fd, ev, VK_MAX_QUEUES + 2, -1);
-
-		if (n < 0) {
-			TEST_ASSERT(errno == EINTR, "epoll_wait");
-			continue;
-		}
-		atomic_fetch_add_explicit(&vk->iothread_wakeups, 1, memory_order_relaxed);
-		for (int i = 0; i < n; i++) {
-			uint32_t src = ev[i].data.u32;
-
-			if (src == SRC_STOP)
-				return NULL;
-			if (src == SRC_RESAMPLE) {
-				atomic_fetch_add_explicit(&vk->resamples, 1, memory_order_relaxed);
-				if (irq_source_on_resample(&vk->irq, virtio_mmio__irq_pending(vk->dev)))
-					atomic_fetch_add_explicit(&vk->irq_reraises, 1, memory_order_relaxed);
-				continue;
-			}
-			if (src >= SRC_DEV) {
-				const struct virtio_dev_fd *f = &vk->dev_fds[src - SRC_DEV];
-
-				f->ready(f->ctx);
-				continue;
-			}
-			if (src == SRC_ZEROLEN) {
-				atomic_fetch_add_explicit(&vk->eventfd_kicks, drain_fd(vk->notify_fds[0]),
-							  memory_order_relaxed);
-				/* Counted before the call: its completions can end
-				 * the guest, and the host read the counters, before
-				 * an increment after it (a CI run saw 0). */
-				atomic_fetch_add_explicit(&vk->iothread_notifies, vk->num_queues,
-							  memory_order_relaxed);
-				for (uint16_t q = 0; q < vk->num_queues; q++)
-					virtio_mmio__notify(vk->dev, q);
-				continue;
-			}
-			atomic_fetch_add_explicit(&vk->eventfd_kicks, drain_fd(vk->notify_fds[src]),
-						  memory_order_relaxed);
-			atomic_fetch_add_explicit(&vk->iothread_notifies, 1, memory_order_relaxed);
-			virtio_mmio__notify(vk->dev, src);
-		}
-	}
+	if (vk->cfg.iothread == IOTHREAD_BUSY)
+		iothread_busy(vk);
+	else if (vk->cfg.iothread == IOTHREAD_POLL)
+		iothread_poll(vk);
+	else
+		iothread_block(vk);
+	return NULL;
 }
 
 static struct ioeventfd_spec notify_spec(struct virtio_kvm *vk, uint16_t q)
@@ -248,6 +393,7 @@ int __vm_virtio_attach(struct kvm_vm *vm, const struct virtio_dev_desc *d, struc
 
 	*out = NULL;
 	if (!vm->has_irqchip || !virtio_notify_mode_name(cfg->notify) || !irq_method_name(cfg->irq) ||
+	    !iothread_mode_name(cfg->iothread) ||
 	    d->dev.num_queues < 1 || d->dev.num_queues > VK_MAX_QUEUES ||
 	    d->nr_fds > VIRTIO_KVM_MAX_DEV_FDS || (d->nr_fds && !d->fds))
 		return -EINVAL;
@@ -347,6 +493,9 @@ void virtio_kvm_get_counters(struct virtio_kvm *vk, struct virtio_kvm_counters *
 	out->irq_signals = atomic_load(&vk->irq_signals);
 	out->resamples = atomic_load(&vk->resamples);
 	out->irq_reraises = atomic_load(&vk->irq_reraises);
+	out->polls_hit = atomic_load(&vk->polls_hit);
+	out->polls_slept = atomic_load(&vk->polls_slept);
+	out->poll_window_ns = atomic_load(&vk->poll_window_ns);
 }
 
 uint64_t virtio_kvm_iothread_cpu_ns(struct virtio_kvm *vk)

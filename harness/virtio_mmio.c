@@ -40,6 +40,7 @@ struct virtio_mmio_dev {
 	 * ring processing stops at the next chain while one is pending. */
 	uint32_t reset_pending;
 	uint32_t queue_reset_pending[VIRTIO_MMIO_MAX_QUEUES];
+	bool polling[VIRTIO_MMIO_MAX_QUEUES];	/* the device polls: kicks stay off */
 	uint8_t config[VIRTIO_MMIO_CONFIG_MAX_BYTES];
 	struct virtq *vqs[];
 };
@@ -150,14 +151,20 @@ static void process_queue(struct virtio_mmio_dev *dev, uint16_t q)
 {
 	struct virtq *vq = dev->vqs[q];
 	struct virtq_chain c;
-	bool stopped = false;
+	bool stopped = false, polling = dev->polling[q];
 	int r;
 
 	do {
-		virtq_disable_kicks(vq);
+		unsigned int popped = 0;
+
+		/* A polling device keeps kicks off itself, and rewrites the
+		 * shared field only when its position moved. */
+		if (!polling)
+			virtq_disable_kicks(vq);
 		while (!(stopped = reset_waiting(dev, q)) && (r = virtq_pop(vq, &c)) > 0) {
 			uint32_t written = 0;
 
+			popped++;
 			if (dev->cfg.ops->handle_chain(dev->cfg.ops_ctx, q, &c, &written) < 0) {
 				virtq_fail(vq, VQ_ERR_DEVICE);
 				break;
@@ -169,12 +176,15 @@ static void process_queue(struct virtio_mmio_dev *dev, uint16_t q)
 			if (reset_waiting(dev, q))
 				dev->stats.chains_during_reset++;
 		}
-	} while (!stopped && !virtq_is_broken(vq) && virtq_enable_kicks(vq));
+		if (polling && popped)
+			virtq_hold_kicks(vq);
+	} while (!stopped && !virtq_is_broken(vq) && !polling && virtq_enable_kicks(vq));
 	if (stopped) {
 		dev->stats.reset_preemptions++;
 		/* Kicks back on, in case the reset turns out not to concern
 		 * this queue (a guest racing its own QueueSel). */
-		virtq_enable_kicks(vq);
+		if (!polling)
+			virtq_enable_kicks(vq);
 	}
 
 	if (virtq_should_notify(vq))
@@ -207,6 +217,39 @@ void virtio_mmio__notify(struct virtio_mmio_dev *dev, uint32_t notify_value)
 	pthread_mutex_lock(&dev->lock);
 	notify_locked(dev, notify_value);
 	pthread_mutex_unlock(&dev->lock);
+}
+
+bool virtio_mmio__set_polling(struct virtio_mmio_dev *dev, uint16_t q, bool on)
+{
+	bool pending = false;
+
+	if (q >= dev->cfg.num_queues)
+		return false;
+	pthread_mutex_lock(&dev->lock);
+	dev->polling[q] = on;
+	if (on)
+		virtq_hold_kicks(dev->vqs[q]);
+	else
+		pending = virtq_enable_kicks(dev->vqs[q]);
+	pthread_mutex_unlock(&dev->lock);
+	return pending;
+}
+
+unsigned int virtio_mmio__poll(struct virtio_mmio_dev *dev, uint16_t q)
+{
+	uint64_t before;
+	unsigned int done = 0;
+
+	if (q >= dev->cfg.num_queues)
+		return 0;
+	pthread_mutex_lock(&dev->lock);
+	if (device_live(dev) && virtq_is_ready(dev->vqs[q]) && !virtq_is_broken(dev->vqs[q])) {
+		before = virtq_stats(dev->vqs[q])->chains_completed;
+		process_queue(dev, q);
+		done = (unsigned int)(virtq_stats(dev->vqs[q])->chains_completed - before);
+	}
+	pthread_mutex_unlock(&dev->lock);
+	return done;
 }
 
 int virtio_dev_complete(struct virtio_mmio_dev *dev, uint16_t q)

@@ -32,6 +32,8 @@ struct virtq_ops {
 	bool (*should_notify)(struct virtq *vq);
 	void (*disable_kicks)(struct virtq *vq);
 	bool (*enable_kicks)(struct virtq *vq);
+	/* Optional (else disable_kicks): keep kicks off for a polling device. */
+	void (*hold_kicks)(struct virtq *vq);
 };
 
 /* Split layout state: host views into guest RAM. vr.num = size: the UAPI

@@ -196,6 +196,19 @@ static bool split_enable_kicks(struct virtq *vq)
 	return vq_ld16_acquire(&vr->avail->idx) != vq->next_avail;
 }
 
+/* A polling device (virtio_kvm.c's poll and busy iothreads) never wants a
+ * kick: with EVENT_IDX avail_event one behind our position, which no new
+ * avail index can cross (the driver kicks when the event lies in
+ * [old, new), and old >= next_avail), else NO_NOTIFY. A stale avail_event
+ * alone would let a kick through once per 64 Ki requests. */
+static void split_hold_kicks(struct virtq *vq)
+{
+	if (vq->event_idx)
+		vq_st16(&vring_avail_event(&vq->ring.split.vr), (uint16_t)(vq->next_avail - 1));
+	else
+		vq_st16(&vq->ring.split.vr.used->flags, VRING_USED_F_NO_NOTIFY);
+}
+
 const struct virtq_ops virtq_split_ops = {
 	.map = split_map,
 	.spans = split_spans,
@@ -204,4 +217,5 @@ const struct virtq_ops virtq_split_ops = {
 	.should_notify = split_should_notify,
 	.disable_kicks = split_disable_kicks,
 	.enable_kicks = split_enable_kicks,
+	.hold_kicks = split_hold_kicks,
 };

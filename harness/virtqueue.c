@@ -344,6 +344,12 @@ void virtq_disable_kicks(struct virtq *vq)
 		vq->ops->disable_kicks(vq);
 }
 
+void virtq_hold_kicks(struct virtq *vq)
+{
+	if (vq->ready)
+		(vq->ops->hold_kicks ? vq->ops->hold_kicks : vq->ops->disable_kicks)(vq);
+}
+
 bool virtq_enable_kicks(struct virtq *vq)
 {
 	if (!vq->ready || vq->broken)

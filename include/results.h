@@ -96,6 +96,7 @@ struct results_config {
 	const char *completion;	/* poll, irq */
 	const char *halt_poll;	/* host, off */
 	const char *ring;	/* split, packed (virtqueue layout) */
+	const char *iothread;	/* block, poll:MAX_NS, busy (how it waits for a kick) */
 };
 /* A config with every field "not applicable". */
 #define RESULTS_CONFIG_NA { .cpl = -1, .queue_size = -1, .batch = -1, .event_idx = -1 }

@@ -49,12 +49,35 @@ int virtio_notify_mode_parse(const char *s);
 
 /* Interrupt methods: enum irq_method and its helpers (irq_source.h). */
 
+/*
+ * How the iothread waits for work (the designs real VMMs use):
+ *  IOTHREAD_BLOCK  sleep in epoll_wait() on the eventfds: every kick that
+ *                  finds it asleep pays a wake-up.
+ *  IOTHREAD_POLL   QEMU's adaptive polling (util/aio-posix.c, iothread
+ *                  poll-max-ns): before sleeping, poll the rings (kicks off
+ *                  meanwhile) and the eventfds for up to a window; the
+ *                  window grows (0, 4 us, doubling up to poll_max_ns) while
+ *                  the time to the next work is under poll_max_ns, and drops
+ *                  to 0 once it is over.
+ *  IOTHREAD_BUSY   never sleep: poll the rings and the eventfds forever,
+ *                  with the driver told not to kick (NO_NOTIFY, DISABLE, or
+ *                  avail_event kept behind it). Burns a core.
+ */
+enum iothread_mode { IOTHREAD_BLOCK, IOTHREAD_POLL, IOTHREAD_BUSY };
+#define IOTHREAD_MODE_COUNT 3
+#define IOTHREAD_POLL_MAX_NS_DEFAULT 32768	/* QEMU's default poll-max-ns */
+
+/* block, poll, busy; NULL for a value out of range. */
+const char *iothread_mode_name(enum iothread_mode m);
+
 struct virtio_kvm_cfg {
 	uint64_t base;		/* window GPA; 0 = VIRTIO_MMIO_BASE */
 	uint32_t gsi;		/* 0 = VIRTIO_MMIO_GSI */
 	enum virtio_notify_mode notify;
 	enum irq_method irq;
 	int iothread_cpu;	/* -1: not pinned */
+	enum iothread_mode iothread;
+	uint64_t poll_max_ns;	/* IOTHREAD_POLL; 0 = IOTHREAD_POLL_MAX_NS_DEFAULT */
 };
 
 struct virtio_kvm_counters {
@@ -64,6 +87,10 @@ struct virtio_kvm_counters {
 	uint64_t irq_signals;		/* irqfd writes / KVM_IRQ_LINE raises */
 	uint64_t resamples;		/* resamplefd events */
 	uint64_t irq_reraises;		/* re-raised after a resample */
+	/* IOTHREAD_POLL: waits that polling ended (work found in the window)
+	 * and waits that slept; the window now. IOTHREAD_BUSY: polls_hit
+	 * counts ring passes that found work. */
+	uint64_t polls_hit, polls_slept, poll_window_ns;
 };
 
 /* A file descriptor of the device's own (an RX source, a console's input)

@@ -160,6 +160,19 @@ void virtio_mmio__access(void *opaque, uint64_t offset, uint8_t *data,
  */
 void virtio_mmio__notify(struct virtio_mmio_dev *dev, uint32_t notify_value);
 
+/*
+ * A device that polls its rings (virtio_kvm.c's poll and busy iothreads).
+ * set_polling(q, true): from now on processing queue q leaves the driver's
+ * kicks off (virtq_hold_kicks()), since the device will look by itself.
+ * set_polling(q, false): kicks on again, full barrier, re-check: true if
+ * work arrived meanwhile (call poll once more before sleeping). Both are
+ * no-ops for a queue out of range. poll(q): one look at queue q, processing
+ * what is available exactly as a notify would (not counted as one); returns
+ * the chains completed, 0 if none or while the queue is not live.
+ */
+bool virtio_mmio__set_polling(struct virtio_mmio_dev *dev, uint16_t q, bool on);
+unsigned int virtio_mmio__poll(struct virtio_mmio_dev *dev, uint16_t q);
+
 /* Whether a reset is waiting for the device mutex. Lock-free: device ops
  * may call it (tests use it to hold a chain until a reset is waiting). */
 bool virtio_mmio__reset_pending(struct virtio_mmio_dev *dev);

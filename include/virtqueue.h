@@ -171,6 +171,10 @@ bool virtq_should_notify(struct virtq *vq);
 
 /* Ask the guest not to kick while we process (VRING_USED_F_NO_NOTIFY). */
 void virtq_disable_kicks(struct virtq *vq);
+/* Keep kicks off for a device that polls the ring instead (no kick at all,
+ * not just one per batch): NO_NOTIFY or DISABLE, or with split EVENT_IDX
+ * avail_event kept one behind the device's position. Call after each pass. */
+void virtq_hold_kicks(struct virtq *vq);
 /*
  * Ask for kicks again (clear NO_NOTIFY, or with EVENT_IDX set avail_event to
  * the next avail index), full barrier, re-check: true if buffers arrived

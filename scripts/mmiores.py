@@ -11,12 +11,30 @@ import os
 import subprocess
 
 CONFIG_COLUMNS = ["scenario", "kind", "cpl", "notify", "irq", "queue_size",
-                  "batch", "event_idx", "completion", "halt_poll", "ring"]
+                  "batch", "event_idx", "completion", "halt_poll", "ring", "iothread"]
+IOTHREAD_KINDS = ("mmio_ioeventfd_datamatch", "mmio_ioeventfd_zerolen")
+
+
+def _legacy_iothread(row):
+    """Before `iothread`, every ioeventfd kick woke a blocking iothread."""
+    if "iothread" in row:
+        return row["iothread"]
+    if row.get("notify", "").startswith("ioeventfd") or row.get("kind") in IOTHREAD_KINDS:
+        return "block"
+    return ""
+
+
 # Columns that results written before they existed lack, with the value
 # those results meant: notify and irq roundtrip rows before `ring` were
-# all split rings.
+# all split rings; ioeventfd rows before `iothread` had a blocking one.
 LEGACY_COLUMNS = {"ring": lambda row: "split" if row.get("scenario") == "notify" or
-                  (row.get("scenario"), row.get("kind")) == ("irq", "roundtrip") else ""}
+                  (row.get("scenario"), row.get("kind")) == ("irq", "roundtrip") else "",
+                  "iothread": _legacy_iothread,
+                  "eventfd_kicks": lambda row: "", "iothread_wakeups": lambda row: "",
+                  "poll_hit_rate": lambda row: "", "poll_window_ns": lambda row: ""}
+# Kinds whose name changed meaning, by results written before `iothread`:
+# pio_ioeventfd had no waiter then (it is pio_ioeventfd_nowaiter now).
+LEGACY_KINDS = {"pio_ioeventfd": "pio_ioeventfd_nowaiter"}
 SAMPLES_COLUMNS = CONFIG_COLUMNS + [
     "rep", "samples",
     "min_ns", "p50_ns", "p90_ns", "p99_ns", "p999_ns", "max_ns", "mean_ns", "stddev_ns",
@@ -24,7 +42,8 @@ SAMPLES_COLUMNS = CONFIG_COLUMNS + [
     "duration_s", "requests", "requests_per_s", "notifies_per_s", "exits_per_s",
     "irqs_per_s", "vcpu_cpu_ns_per_req", "iothread_cpu_ns_per_req",
     "kvm_exits", "kvm_mmio_exits", "kvm_io_exits", "kvm_irq_injections",
-    "device_notifies", "device_irqs", "crosscheck"]
+    "device_notifies", "device_irqs", "eventfd_kicks", "iothread_wakeups", "poll_hit_rate",
+    "poll_window_ns", "crosscheck"]
 SUMMARY_COLUMNS = CONFIG_COLUMNS + ["metric", "unit", "reps", "median", "ci95_lo",
                                     "ci95_hi", "min_rep", "max_rep"]
 CDF_COLUMNS = CONFIG_COLUMNS + ["rep", "q", "ns"]
@@ -156,8 +175,11 @@ def registry(binary=None):
 
 
 def config_key(row):
-    return tuple(row[c] if c in row else LEGACY_COLUMNS[c](row) if c in LEGACY_COLUMNS else ""
-                 for c in CONFIG_COLUMNS)
+    key = tuple(row[c] if c in row else LEGACY_COLUMNS[c](row) if c in LEGACY_COLUMNS else ""
+                for c in CONFIG_COLUMNS)
+    if "iothread" not in row and row.get("kind") in LEGACY_KINDS:
+        key = (key[0], LEGACY_KINDS[row["kind"]]) + key[2:]
+    return key
 
 
 def config_dict(key):
@@ -170,7 +192,7 @@ def config_label(key, skip=("scenario",)):
     parts = [d["kind"]] if "kind" not in skip and d["kind"] else []
     short = {"cpl": "cpl", "notify": "", "irq": "", "queue_size": "qs", "batch": "batch",
              "event_idx": "event_idx", "completion": "compl", "halt_poll": "halt_poll",
-             "ring": ""}
+             "ring": "", "iothread": "iothread"}
     for c in CONFIG_COLUMNS[2:]:
         if c in skip or d[c] == "":
             continue
