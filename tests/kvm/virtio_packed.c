@@ -168,6 +168,7 @@ struct variant {
 	bool by_irq;
 	uint64_t features;
 	uint32_t qs;
+	enum iothread_mode iothread;	/* ioeventfd wirings */
 };
 
 static void run_variant(const struct variant *v)
@@ -175,7 +176,7 @@ static void run_variant(const struct variant *v)
 	struct virtio_dev_desc desc = {
 		.dev = { .device_id = VIRTIO_ID_BLOCK, .num_queues = 1, .queue_size_max = MAX_QS,
 			 .ops = &answer_ops },
-		.wire = { .notify = v->notify, .irq = v->irq, .iothread_cpu = -1 },
+		.wire = { .notify = v->notify, .irq = v->irq, .iothread_cpu = -1, .iothread = v->iothread },
 	};
 	struct virtio_mmio_stats st;
 	struct virtio_kvm_counters kc;
@@ -187,7 +188,7 @@ static void run_variant(const struct variant *v)
 	struct ucall uc, fin;
 	uint64_t area, invalid = 0, violations = 0;
 	uint32_t type;
-	bool notifies_ok, ndata_ok;
+	bool notifies_ok, ndata_ok, mode_ok = true;
 	uint64_t ndata = 1ull << VIRTIO_F_NOTIFICATION_DATA, trapped;
 
 	vm = vm_create_with_vcpu(&vcpu, guest_main);
@@ -222,15 +223,26 @@ static void run_variant(const struct variant *v)
 	 * coalesce several kicks into one eventfd read. */
 	notifies_ok = v->notify == NOTIFY_TRAPPED ? st.notifies == uc.args[3]
 						  : st.notifies <= uc.args[3];
+	/* Busy: the device told the driver not to kick and never slept, so
+	 * only kicks before its first look at the ring may remain. Poll: it
+	 * says how its waits ended (hit or slept). */
+	if (v->iothread == IOTHREAD_BUSY)
+		mode_ok = kc.iothread_wakeups == 0 && uc.args[3] <= 4 && kc.polls_hit > 0;
+	if (v->iothread == IOTHREAD_POLL)
+		mode_ok = kc.polls_hit + kc.polls_slept > 0;
+	if (v->iothread != IOTHREAD_BLOCK)
+		ktap_diag("iothread %s: %" PRIu64 " wake-ups, %" PRIu64 " kicks, polls hit %" PRIu64
+			  ", slept %" PRIu64 ", window %" PRIu64 " ns", iothread_mode_name(v->iothread),
+			  kc.iothread_wakeups, uc.args[3], kc.polls_hit, kc.polls_slept, kc.poll_window_ns);
 	ktap_result(uc.args[1] == REQUESTS && uc.args[2] == 0 && !invalid && !violations &&
-		    !st.needs_reset && notifies_ok && ndata_ok,
-		    "packed, CPL%u %s + %s, %s, features 0x%" PRIx64 ", queue %u: %" PRIu64
+		    !st.needs_reset && notifies_ok && ndata_ok && mode_ok,
+		    "packed, CPL%u %s/%s + %s, %s, features 0x%" PRIx64 ", queue %u: %" PRIu64
 		    " requests, %" PRIu64 " wrong answers, %" PRIu64 " kicks (%" PRIu64
 		    " suppressed), negotiated 0x%" PRIx64 ", device saw %" PRIu64 " notifies (%"
 		    PRIu64 " trapped) and raised %" PRIu64
 		    " interrupts (%" PRIu64 " suppressed); invalid %" PRIu64 ", violations %" PRIu64
 		    ", needs_reset %" PRIu64, v->cpl, virtio_notify_mode_name(v->notify),
-		    irq_method_name(v->irq), v->by_irq ? "interrupt" : "polled", v->features, v->qs,
+		    iothread_mode_name(v->iothread), irq_method_name(v->irq), v->by_irq ? "interrupt" : "polled", v->features, v->qs,
 		    uc.args[1], uc.args[2], uc.args[3], uc.args[4], uc.args[5], st.notifies, trapped,
 		    qst.used_irqs,
 		    qst.used_irqs_suppressed, invalid, violations, st.needs_reset);
@@ -243,13 +255,17 @@ int main(void)
 	const uint64_t ring = (1ull << VIRTIO_RING_F_EVENT_IDX) | (1ull << VIRTIO_RING_F_INDIRECT_DESC);
 	const uint64_t ndata = 1ull << VIRTIO_F_NOTIFICATION_DATA;
 	struct variant variants[] = {
-		{ 0, NOTIFY_TRAPPED, IRQ_METHOD_LINE, false, 0, 100 },
-		{ 0, NOTIFY_TRAPPED, IRQ_METHOD_LINE, true, ring, 256 },
-		{ 0, NOTIFY_IOEVENTFD, IRQ_METHOD_IRQFD, false, ring, 7 },
-		{ 0, NOTIFY_IOEVENTFD, IRQ_METHOD_IRQFD, true, 0, 64 },
-		{ 0, NOTIFY_TRAPPED, IRQ_METHOD_LINE, false, ndata | ring, 5 },
-		{ 0, NOTIFY_IOEVENTFD, IRQ_METHOD_IRQFD, true, ndata | ring, 64 },
-		{ 0, NOTIFY_IOEVENTFD_ZEROLEN, IRQ_METHOD_IRQFD, false, ndata, 16 },
+		{ 0, NOTIFY_TRAPPED, IRQ_METHOD_LINE, false, 0, 100, IOTHREAD_BLOCK },
+		{ 0, NOTIFY_TRAPPED, IRQ_METHOD_LINE, true, ring, 256, IOTHREAD_BLOCK },
+		{ 0, NOTIFY_IOEVENTFD, IRQ_METHOD_IRQFD, false, ring, 7, IOTHREAD_BLOCK },
+		{ 0, NOTIFY_IOEVENTFD, IRQ_METHOD_IRQFD, true, 0, 64, IOTHREAD_BLOCK },
+		{ 0, NOTIFY_TRAPPED, IRQ_METHOD_LINE, false, ndata | ring, 5, IOTHREAD_BLOCK },
+		{ 0, NOTIFY_IOEVENTFD, IRQ_METHOD_IRQFD, true, ndata | ring, 64, IOTHREAD_BLOCK },
+		{ 0, NOTIFY_IOEVENTFD_ZEROLEN, IRQ_METHOD_IRQFD, false, ndata, 16, IOTHREAD_BLOCK },
+		{ 0, NOTIFY_IOEVENTFD, IRQ_METHOD_IRQFD, false, ring, 64, IOTHREAD_BUSY },
+		{ 0, NOTIFY_IOEVENTFD, IRQ_METHOD_IRQFD, true, 0, 64, IOTHREAD_BUSY },
+		{ 0, NOTIFY_IOEVENTFD, IRQ_METHOD_IRQFD, true, ring, 64, IOTHREAD_POLL },
+		{ 0, NOTIFY_IOEVENTFD_ZEROLEN, IRQ_METHOD_IRQFD, false, 0, 16, IOTHREAD_POLL },
 	};
 	const unsigned int n = ARRAY_SIZE(variants);
 
