@@ -224,6 +224,36 @@ def ring_ratio_table(summary, failed):
     return out
 
 
+WAKEUP_PAIRS = (("mmio_ioeventfd_datamatch", "mmio_ioeventfd_nowaiter"),
+                ("pio_ioeventfd", "pio_ioeventfd_nowaiter"))
+
+
+def wakeup_split_table(summary):
+    """Where an ioeventfd write's time goes: the net p50 of the same write
+    nobody waits on (exit + signal), and what each iothread mode adds on top
+    (its wake-up, or none when it does not sleep)."""
+    med = {}
+    for r in summary:
+        if r["scenario"] == "exit" and r["metric"] == "net_p50_ns":
+            d = mmiores.config_dict(mmiores.config_key(r))
+            med[(d["kind"], d["cpl"], d["iothread"])] = mmiores.to_float(r["median"])
+    rows = []
+    for waited, alone in WAKEUP_PAIRS:
+        for (kind, cpl, mode), v in sorted(med.items()):
+            base = med.get((alone, cpl, ""))
+            if kind != waited or v is None or base is None:
+                continue
+            rows.append([waited, cpl, mode, fmt(base, " ns"), fmt(v - base, " ns"), fmt(v, " ns")])
+    if not rows:
+        return []
+    out = ["Where an ioeventfd write's time goes (net p50 medians, same run): the write "
+           "to an eventfd nobody waits on, and what the waiting iothread adds (its wake-up "
+           "for `block`):", ""]
+    out += md_table(["kind", "cpl", "iothread", "exit + signal (nowaiter)", "added by the waiter",
+                     "total"], rows)
+    return out
+
+
 def crosscheck_section(samples):
     counts = {}
     for r in samples:
@@ -277,6 +307,7 @@ def build_report(run_dir, plots):
             "repetition's percentile; 'net' subtracts the empty loop of the same shape and CPL.",
             ""]
     out += latency_table(summary, "exit", mmiores.scenario_kinds("exit", meta, summary), hide=("notify",))
+    out += wakeup_split_table(summary)
     out += ["## IRQ injection cost by stage", ""]
     out += latency_table(summary, "irq", mmiores.scenario_kinds("irq", meta, summary))
     out += ["## Notification throughput", ""]

@@ -85,7 +85,17 @@ def results_before_a_column_still_read():
     assert mmiores.config_dict(mmiores.config_key({"scenario": "exit", "kind": "cpuid"}))["ring"] == ""
     rt = {"scenario": "irq", "kind": "roundtrip"}
     assert mmiores.config_dict(mmiores.config_key(rt))["ring"] == "split"
-    cols = [c for c in mmiores.SUMMARY_COLUMNS if c != "ring"]
+    # Before `iothread`: ioeventfd rows had a blocking iothread, and the old
+    # pio_ioeventfd (nobody read its eventfd) is today's nowaiter kind.
+    assert mmiores.config_dict(mmiores.config_key(dict(old, notify="ioeventfd")))["iothread"] == "block"
+    assert mmiores.config_dict(mmiores.config_key(dict(old, notify="trapped")))["iothread"] == ""
+    dm = {"scenario": "exit", "kind": "mmio_ioeventfd_datamatch"}
+    assert mmiores.config_dict(mmiores.config_key(dm))["iothread"] == "block"
+    pio = mmiores.config_dict(mmiores.config_key({"scenario": "exit", "kind": "pio_ioeventfd"}))
+    assert (pio["kind"], pio["iothread"]) == ("pio_ioeventfd_nowaiter", "")
+    new = {"scenario": "exit", "kind": "pio_ioeventfd", "iothread": "busy"}
+    assert mmiores.config_dict(mmiores.config_key(new))["kind"] == "pio_ioeventfd"
+    cols = [c for c in mmiores.SUMMARY_COLUMNS if c not in mmiores.LEGACY_COLUMNS]
     with tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False) as f:
         f.write(",".join(cols) + "\n")
         path = f.name
