@@ -242,7 +242,7 @@ static void run_variant(const struct variant *v)
 		    PRIu64 " trapped) and raised %" PRIu64
 		    " interrupts (%" PRIu64 " suppressed); invalid %" PRIu64 ", violations %" PRIu64
 		    ", needs_reset %" PRIu64, v->cpl, virtio_notify_mode_name(v->notify),
-		    iothread_mode_name(v->iothread), irq_method_name(v->irq), v->by_irq ? "interrupt" : "polled", v->features, v->qs,
+		    v->notify == NOTIFY_TRAPPED ? "vcpu" : iothread_mode_name(v->iothread), irq_method_name(v->irq), v->by_irq ? "interrupt" : "polled", v->features, v->qs,
 		    uc.args[1], uc.args[2], uc.args[3], uc.args[4], uc.args[5], st.notifies, trapped,
 		    qst.used_irqs,
 		    qst.used_irqs_suppressed, invalid, violations, st.needs_reset);
