@@ -140,6 +140,10 @@ struct bench_dev;
 struct bench_dev *bench_dev_attach(struct bench_ctx *c, struct kvm_vm *vm,
 				   const struct bench_dev_wiring *w, char *why, size_t why_len);
 uint64_t bench_dev_extra_kicks(struct bench_dev *d);
+/* The --iothread mode i for a configuration whose iothread waits for
+ * kicks; any other (trapped: an iothread only for resample) keeps block,
+ * whatever the list says first. */
+enum iothread_mode bench_iothread_at(const struct bench_opts *o, bool waits_for_kicks, int i);
 /* The iothread cell of a row: block, busy, poll:MAX_NS (static storage). */
 const char *bench_iothread_label(const struct bench_opts *o, enum iothread_mode m);
 /* A samples row's iothread columns from counters around its timed part

@@ -115,3 +115,8 @@ void bench_set_iothread_cells(struct bench_ctx *c, int mode, const struct virtio
 		results_set_double(c->samples, "poll_hit_rate", (double)hit / (double)(hit + slept));
 	results_set_u64(c->samples, "poll_window_ns", s1->poll_window_ns);
 }
+
+enum iothread_mode bench_iothread_at(const struct bench_opts *o, bool waits_for_kicks, int i)
+{
+	return waits_for_kicks ? (enum iothread_mode)o->iothread_modes[i] : IOTHREAD_BLOCK;
+}

@@ -484,7 +484,8 @@ static void exit_configs(const struct bench_opts *o, struct bench_config_list *o
 			for (int ti = 0; ti < (timed_kind_has_iothread(&exit_kinds[ki]) ? o->niothread : 1); ti++)
 				timed_config_init(bench_config_new(out, &scenario_exit, sizeof(struct timed_config)),
 						  &scenario_exit, "exit", &exit_kinds[ki], o->cpls[ci],
-						  o->iothread_modes[ti], bench_iothread_label(o, o->iothread_modes[ti]));
+						  bench_iothread_at(o, timed_kind_has_iothread(&exit_kinds[ki]), ti),
+						  bench_iothread_label(o, o->iothread_modes[ti]));
 }
 
 const struct bench_scenario scenario_exit = {

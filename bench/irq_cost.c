@@ -555,7 +555,7 @@ static void irq_configs(const struct bench_opts *o, struct bench_config_list *ou
 				ic->nm = o->notify_modes[ni];
 				ic->m = methods[mi];
 				ic->packed = o->rings[ri];
-				ic->io = o->iothread_modes[ti];
+				ic->io = bench_iothread_at(o, ic->nm != NOTIFY_TRAPPED, ti);
 				rc->notify = virtio_notify_mode_name(ic->nm);
 				rc->irq = irq_method_name(ic->m);
 				rc->ring = ic->packed ? "packed" : "split";

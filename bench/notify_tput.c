@@ -412,7 +412,7 @@ static void notify_configs(const struct bench_opts *o, struct bench_config_list 
 		nc->event_idx = o->event_idx[ei];
 		nc->completion_irq = o->completions[ki];
 		nc->packed = o->rings[ri];
-		nc->iothread = o->iothread_modes[ti];
+		nc->iothread = bench_iothread_at(o, nc->notify != NOTIFY_TRAPPED, ti);
 		cfg = bench_config_series(&nc->base, "notify", "throughput", notify_metrics);
 		cfg->notify = virtio_notify_mode_name(nc->notify);
 		cfg->irq = nc->completion_irq ? irq_method_name(nc->irq) : NULL;
