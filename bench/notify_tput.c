@@ -64,56 +64,19 @@ GUEST_CODE static uint64_t isr_entries(const struct virtio_blk_drv *b)
 	return b->irq_count + b->irq_spurious;
 }
 
-GUEST_CODE static void run_requests(struct bench_notify_params *p, uint64_t n,
-				    struct virtio_blk_req *reqs, uint32_t *free_stack,
-				    uint32_t *nfree, void *data)
-{
-	struct virtio_blk_drv *b = &notify_drv;
-	uint64_t submitted = 0, completed = 0;
-
-	while (completed < n) {
-		struct virtio_blk_req *r;
-		int rc;
-
-		while (submitted < n) {
-			uint64_t want = p->batch < n - submitted ? p->batch : n - submitted;
-
-			if (*nfree < want || !virtio_blk_has_room(b, (unsigned int)want))
-				break;
-			for (uint64_t k = 0; k < want; k++) {
-				r = &reqs[free_stack[--*nfree]];
-				GUEST_ASSERT_EQ(virtio_blk_submit(b, r, VIRTIO_BLK_T_IN, 0, data,
-								  REQ_DATA_BYTES), 0);
-			}
-			submitted += want;
-			virtio_blk_kick(b);
-		}
-		/* A device that stopped the queue (NEEDS_RESET) never completes:
-		 * say so at once, not by the host's watchdog. */
-		GUEST_ASSERT_EQ(virtio_blk_wait_used(b), 0);
-		if (b->by_irq)
-			virtio_blk_irq_off(b);	/* interrupts only while waiting for one */
-		while ((rc = virtio_blk_pop(b, &r)) == 1) {
-			if (r->status != VIRTIO_BLK_S_OK)
-				p->bad_status++;
-			free_stack[(*nfree)++] = (uint32_t)(r - reqs);
-			completed++;
-		}
-		GUEST_ASSERT_EQ(rc, 0);
-	}
-}
-
 GUEST_CODE static void notify_guest_main(struct bench_notify_params *p)
 {
 	struct virtio_blk_drv *b = &notify_drv;
 	struct virtio_blk_req *reqs = (struct virtio_blk_req *)p->reqs_gpa;
-	uint32_t *free_stack = (uint32_t *)(reqs + p->queue_size);
-	void *data = free_stack + p->queue_size;
+	struct virtio_blk_loop l = {
+		.b = b, .reqs = reqs, .free_stack = (uint32_t *)(reqs + p->queue_size),
+		.data = (uint32_t *)(reqs + p->queue_size) + p->queue_size,
+		.data_len = REQ_DATA_BYTES, .batch = p->batch,
+	};
 	uint64_t wanted = (1ULL << VIRTIO_RING_F_INDIRECT_DESC) |
 			  (p->event_idx ? 1ULL << VIRTIO_RING_F_EVENT_IDX : 0) |
 			  (p->packed ? 1ULL << VIRTIO_F_RING_PACKED : 0);
 	uint64_t t0, kicks0, supp0, irqs0, alive0;
-	uint32_t nfree = 0;
 	int qs = virtio_blk_init(b, VIRTIO_MMIO_BASE, wanted, p->queue_size,
 				 (void *)p->ring_gpa, 4096, (struct vring_drv_slot *)p->slots_gpa);
 
@@ -125,10 +88,9 @@ GUEST_CODE static void notify_guest_main(struct bench_notify_params *p)
 	GUEST_ASSERT_EQ(b->packed, !!p->packed);	/* the layout asked for, or no row */
 	b->by_irq = p->completion_irq;
 	virtio_blk_irq_off(b);		/* interrupts only while waiting for one */
-	for (int i = qs - 1; i >= 0; i--)
-		free_stack[nfree++] = (uint32_t)i;
-	run_requests(p, p->warmup, reqs, free_stack, &nfree, data);
-	p->bad_status = 0;
+	virtio_blk_loop_reset(&l, (unsigned int)qs);
+	GUEST_ASSERT_EQ(virtio_blk_loop_run(&l, p->warmup), 0);
+	l.bad_status = 0;
 	/* The host snapshots its counters; it also learns how many kicks the
 	 * warm-up sent, since the iothread may read the last of them later. */
 	GUEST_SYNC(1, virtio_blk_kicks(b));
@@ -137,12 +99,13 @@ GUEST_CODE static void notify_guest_main(struct bench_notify_params *p)
 	supp0 = virtio_blk_kicks_suppressed(b);
 	irqs0 = isr_entries(b);
 	t0 = rdtsc_fenced();
-	run_requests(p, p->requests, reqs, free_stack, &nfree, data);
+	GUEST_ASSERT_EQ(virtio_blk_loop_run(&l, p->requests), 0);
 	p->ticks = rdtsc_fenced() - t0;
 	p->kicks = virtio_blk_kicks(b) - kicks0;
 	p->kicks_suppressed = virtio_blk_kicks_suppressed(b) - supp0;
 	p->irqs = isr_entries(b) - irqs0;
 	p->liveness_reads = b->status_reads - alive0;
+	p->bad_status = l.bad_status;
 	p->completed = p->requests;
 	GUEST_DONE();
 }

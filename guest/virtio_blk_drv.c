@@ -11,14 +11,10 @@
 #define BLK_DEFAULT_MAX_WAITS	(1ULL << 20)
 #define SPINS_PER_STATUS_READ	0xfffffu	/* a mask: one read per 2^20 spins */
 
-int virtio_blk_init(struct virtio_blk_drv *b, uint64_t base, uint64_t wanted,
-		    unsigned int num, void *mem, unsigned long align,
-		    struct vring_drv_slot *slots)
+static void blk_fields_init(struct virtio_blk_drv *b)
 {
-	uint32_t v32;
-	uint16_t v16;
-	int rc, size;
-
+	b->host = NULL;
+	b->host_ctx = NULL;
 	b->capacity_sectors = 0;
 	b->blk_size_bytes = 512;
 	b->num_queues = 1;
@@ -29,7 +25,17 @@ int virtio_blk_init(struct virtio_blk_drv *b, uint64_t base, uint64_t wanted,
 	b->irq_flag = 0;
 	b->status_reads = 0;
 	b->completed = 0;
+}
 
+int virtio_blk_init(struct virtio_blk_drv *b, uint64_t base, uint64_t wanted,
+		    unsigned int num, void *mem, unsigned long align,
+		    struct vring_drv_slot *slots)
+{
+	uint32_t v32;
+	uint16_t v16;
+	int rc, size;
+
+	blk_fields_init(b);
 	rc = virtio_mmio_probe(&b->mmio, base);
 	if (rc)
 		return rc;
@@ -75,6 +81,29 @@ fail:
 	return rc;
 }
 
+int virtio_blk_host_init(struct virtio_blk_drv *b, uint64_t features, unsigned int num,
+			 void *mem, struct vring_drv_slot *slots, uintptr_t dma_offset,
+			 const struct virtio_blk_host_ops *host, void *host_ctx)
+{
+	int rc;
+
+	if (!host || !host->notify || !host->wait_used)
+		return -EINVAL;
+	blk_fields_init(b);
+	b->mmio.base = 0;	/* no register window */
+	b->mmio.device_id = VIRTIO_ID_BLOCK;
+	b->mmio.features = features;
+	b->packed = !!(features & (1ULL << VIRTIO_F_RING_PACKED));
+	rc = b->packed ? vring_pdrv_init(&b->pq, num, mem, (struct vring_pdrv_id *)slots, dma_offset, features)
+		       : vring_drv_init(&b->vq, num, mem, 4096, slots, dma_offset, features);
+	if (rc)
+		return rc;
+	b->use_indirect = b->packed ? b->pq.indirect : b->vq.indirect;
+	b->host = host;
+	b->host_ctx = host_ctx;
+	return (int)num;
+}
+
 int virtio_blk_submit(struct virtio_blk_drv *b, struct virtio_blk_req *req, uint32_t type,
 		      uint64_t sector, void *data, uint32_t len)
 {
@@ -111,13 +140,25 @@ int virtio_blk_submit(struct virtio_blk_drv *b, struct virtio_blk_req *req, uint
 	return rc < 0 ? rc : 0;
 }
 
+bool virtio_blk_kick_prepare(struct virtio_blk_drv *b)
+{
+	return b->packed ? vring_pdrv_kick_prepare(&b->pq) : vring_drv_kick_prepare(&b->vq);
+}
+
 bool virtio_blk_kick(struct virtio_blk_drv *b)
 {
+	if (b->host) {
+		bool kick = virtio_blk_kick_prepare(b);
+
+		if (kick)
+			b->host->notify(b->host_ctx);
+		return kick;
+	}
 	return b->packed ? virtio_mmio_kick_packed(&b->mmio, &b->pq)
 			 : virtio_mmio_kick(&b->mmio, &b->vq);
 }
 
-static bool has_used(const struct virtio_blk_drv *b)
+bool virtio_blk_has_used(const struct virtio_blk_drv *b)
 {
 	return b->packed ? vring_pdrv_has_used(&b->pq) : vring_drv_has_used(&b->vq);
 }
@@ -172,13 +213,15 @@ int virtio_blk_wait_used(struct virtio_blk_drv *b)
 {
 	uint64_t spins = 0;
 
+	if (b->host)
+		return b->host->wait_used(b->host_ctx);
 	if (!b->by_irq) {
-		while (!has_used(b))
+		while (!virtio_blk_has_used(b))
 			if (!(++spins & SPINS_PER_STATUS_READ) && !device_alive(b))
 				return -EIO;
 		return 0;
 	}
-	while (!has_used(b)) {
+	while (!virtio_blk_has_used(b)) {
 		/* Clear first: an interrupt after this sets it again and the
 		 * halt is skipped; one before it left its used entry for
 		 * irq_on to see, or its config bit in config_irqs. */
@@ -191,7 +234,7 @@ int virtio_blk_wait_used(struct virtio_blk_drv *b)
 				return -EIO;
 		}
 		guest_halt_unless(&b->irq_flag);
-		if (!has_used(b) && !device_alive(b))
+		if (!virtio_blk_has_used(b) && !device_alive(b))
 			return -EIO;	/* woken with nothing used */
 	}
 	return 0;

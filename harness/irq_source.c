@@ -48,9 +48,9 @@ int irq_source_init(struct irq_source *s, struct kvm_vm *vm, enum irq_method m, 
 	int r;
 
 	*s = (struct irq_source){ .vm = vm, .method = m, .gsi = gsi, .irqfd = -1, .resamplefd = -1 };
-	if (!irq_method_name(m))
+	if (!irq_method_name(m) || (!vm && m != IRQ_METHOD_IRQFD))
 		return -EINVAL;
-	if (irq_method_missing_cap(m))
+	if (vm && irq_method_missing_cap(m))
 		return -EOPNOTSUPP;
 	if (m == IRQ_METHOD_LINE)
 		return 0;
@@ -62,6 +62,8 @@ int irq_source_init(struct irq_source *s, struct kvm_vm *vm, enum irq_method m, 
 		if (s->resamplefd < 0)
 			return -errno;
 	}
+	if (!vm)
+		return 0;	/* no VM: whoever stands for the guest reads the eventfd */
 	r = __vm_irqfd(vm, s->irqfd, gsi, s->resamplefd, false);
 	if (r) {
 		close(s->irqfd);	/* not assigned: destroy must not deassign */
@@ -73,7 +75,8 @@ int irq_source_init(struct irq_source *s, struct kvm_vm *vm, enum irq_method m, 
 void irq_source_destroy(struct irq_source *s)
 {
 	if (s->irqfd >= 0) {
-		__vm_irqfd(s->vm, s->irqfd, s->gsi, s->resamplefd, true);
+		if (s->vm)
+			__vm_irqfd(s->vm, s->irqfd, s->gsi, s->resamplefd, true);
 		close(s->irqfd);
 	}
 	if (s->resamplefd >= 0)

@@ -327,11 +327,13 @@ static int vk_start(struct virtio_kvm *vk)
 {
 	int r;
 
-	r = bus_register(vk->vm, BUS_MMIO, vk->cfg.base, VIRTIO_MMIO_WINDOW, virtio_mmio__access,
-			 vk->dev);
-	if (r)
-		return r;
-	vk->bus_registered = true;
+	if (vk->vm) {
+		r = bus_register(vk->vm, BUS_MMIO, vk->cfg.base, VIRTIO_MMIO_WINDOW, virtio_mmio__access,
+				 vk->dev);
+		if (r)
+			return r;
+		vk->bus_registered = true;
+	}
 
 	if (vk->cfg.notify == NOTIFY_IOEVENTFD)
 		vk->nr_notify_fds = vk->num_queues;
@@ -345,7 +347,7 @@ static int vk_start(struct virtio_kvm *vk)
 			vk->nr_notify_fds = i;
 			return -errno;
 		}
-		r = __vm_ioeventfd(vk->vm, vk->notify_fds[i], &s, false);
+		r = vk->vm ? __vm_ioeventfd(vk->vm, vk->notify_fds[i], &s, false) : 0;
 		if (r) {
 			r = -errno;
 			close(vk->notify_fds[i]);
@@ -384,7 +386,9 @@ static int vk_start(struct virtio_kvm *vk)
 	return 0;
 }
 
-int __vm_virtio_attach(struct kvm_vm *vm, const struct virtio_dev_desc *d, struct virtio_kvm **out)
+/* vm NULL: no bus window, no KVM registration (virtio_host_attach()). */
+static int attach(struct kvm_vm *vm, const struct guest_mem *mem, const struct virtio_dev_desc *d,
+		  struct virtio_kvm **out)
 {
 	const struct virtio_kvm_cfg *cfg = &d->wire;
 	struct virtio_mmio_cfg mc = d->dev;
@@ -392,7 +396,7 @@ int __vm_virtio_attach(struct kvm_vm *vm, const struct virtio_dev_desc *d, struc
 	int r;
 
 	*out = NULL;
-	if (!vm->has_irqchip || !virtio_notify_mode_name(cfg->notify) || !irq_method_name(cfg->irq) ||
+	if ((vm && !vm->has_irqchip) || !virtio_notify_mode_name(cfg->notify) || !irq_method_name(cfg->irq) ||
 	    !iothread_mode_name(cfg->iothread) ||
 	    d->dev.num_queues < 1 || d->dev.num_queues > VK_MAX_QUEUES ||
 	    d->nr_fds > VIRTIO_KVM_MAX_DEV_FDS || (d->nr_fds && !d->fds))
@@ -400,7 +404,7 @@ int __vm_virtio_attach(struct kvm_vm *vm, const struct virtio_dev_desc *d, struc
 	for (unsigned int i = 0; i < d->nr_fds; i++)
 		if (d->fds[i].fd < 0 || !d->fds[i].ready)
 			return -EINVAL;
-	if (virtio_kvm_missing_cap(cfg))
+	if (vm && virtio_kvm_missing_cap(cfg))
 		return -EOPNOTSUPP;
 	vk = calloc(1, sizeof(*vk));
 	if (!vk)
@@ -428,7 +432,7 @@ int __vm_virtio_attach(struct kvm_vm *vm, const struct virtio_dev_desc *d, struc
 	 * that wiring; the zero-length (wildcard) and trapped ones keep it. */
 	if (cfg->notify == NOTIFY_IOEVENTFD)
 		mc.features_off |= 1ull << VIRTIO_F_NOTIFICATION_DATA;
-	mc.mem = &vm->mem;
+	mc.mem = mem;
 	r = virtio_mmio__create(&mc, &vk->dev);
 	if (r)
 		goto fail;
@@ -440,6 +444,21 @@ int __vm_virtio_attach(struct kvm_vm *vm, const struct virtio_dev_desc *d, struc
 fail:
 	virtio_kvm_destroy(vk);
 	return r;
+}
+
+int __vm_virtio_attach(struct kvm_vm *vm, const struct virtio_dev_desc *d, struct virtio_kvm **out)
+{
+	*out = NULL;
+	return vm ? attach(vm, &vm->mem, d, out) : -EINVAL;
+}
+
+int virtio_host_attach(const struct guest_mem *mem, const struct virtio_dev_desc *d,
+		       struct virtio_kvm **out)
+{
+	*out = NULL;
+	if (!mem || d->wire.irq != IRQ_METHOD_IRQFD)
+		return -EINVAL;
+	return attach(NULL, mem, d, out);
 }
 
 struct virtio_kvm *vm_virtio_attach(struct kvm_vm *vm, const struct virtio_dev_desc *d)
@@ -460,6 +479,18 @@ struct virtio_mmio_dev *virtio_kvm_mmio(struct virtio_kvm *vk)
 	return vk->dev;
 }
 
+int virtio_kvm_notify_fd(struct virtio_kvm *vk, uint16_t q)
+{
+	if (vk->cfg.notify == NOTIFY_IOEVENTFD_ZEROLEN)
+		q = 0;
+	return q < vk->nr_notify_fds ? vk->notify_fds[q] : -1;
+}
+
+int virtio_kvm_irq_fd(struct virtio_kvm *vk)
+{
+	return vk->irq.irqfd;
+}
+
 void virtio_kvm_destroy(struct virtio_kvm *vk)
 {
 	if (!vk)
@@ -471,7 +502,8 @@ void virtio_kvm_destroy(struct virtio_kvm *vk)
 	for (int i = 0; i < vk->nr_notify_fds; i++) {
 		struct ioeventfd_spec s = notify_spec(vk, (uint16_t)i);
 
-		__vm_ioeventfd(vk->vm, vk->notify_fds[i], &s, true);
+		if (vk->vm)
+			__vm_ioeventfd(vk->vm, vk->notify_fds[i], &s, true);
 		close(vk->notify_fds[i]);
 	}
 	irq_source_destroy(&vk->irq);

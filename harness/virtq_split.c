@@ -196,15 +196,25 @@ static bool split_enable_kicks(struct virtq *vq)
 	return vq_ld16_acquire(&vr->avail->idx) != vq->next_avail;
 }
 
-/* A polling device (virtio_kvm.c's poll and busy iothreads) never wants a
- * kick: with EVENT_IDX avail_event one behind our position, which no new
- * avail index can cross (the driver kicks when the event lies in
- * [old, new), and old >= next_avail), else NO_NOTIFY. A stale avail_event
- * alone would let a kick through once per 64 Ki requests. */
+/*
+ * A polling device (virtio_kvm.c's poll and busy iothreads) never wants a
+ * kick: NO_NOTIFY, or with EVENT_IDX an avail_event no new avail index
+ * crosses. A stale one alone would let a kick through once per 64 Ki
+ * requests. The driver kicks when its new avail index passes
+ * avail_event. One behind the device's position is not enough: a device
+ * that consumes a buffer between the driver's publish and its read of
+ * avail_event has already written next_avail - 1 == the driver's old index,
+ * which asks for that very kick. Half the index space away, no index the
+ * driver can reach (at most a ring ahead of the device) crosses it, except
+ * a full 32768 ring the device has not touched yet.
+ */
+#define HOLD_KICKS_DISTANCE 0x8000u
+
 static void split_hold_kicks(struct virtq *vq)
 {
 	if (vq->event_idx)
-		vq_st16(&vring_avail_event(&vq->ring.split.vr), (uint16_t)(vq->next_avail - 1));
+		vq_st16(&vring_avail_event(&vq->ring.split.vr),
+			(uint16_t)(vq->next_avail - 1 - HOLD_KICKS_DISTANCE));
 	else
 		vq_st16(&vq->ring.split.vr.used->flags, VRING_USED_F_NO_NOTIFY);
 }

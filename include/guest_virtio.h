@@ -334,8 +334,24 @@ struct virtio_blk_req {
 	uint32_t used_len;		/* bytes the device reported written */
 };
 
+/*
+ * The ring floor (harness/ring_floor.c) runs this driver on a host thread,
+ * where there is no register window to write and no hlt to wait in: kicks
+ * and waits go through these instead. NULL in the VM, where they cost one
+ * test per kick and per wait.
+ *  notify(ctx)     what QueueNotify would do (the ring already said "kick")
+ *  wait_used(ctx)  returns once a completion is pending: 0, or < 0 when the
+ *                  device stopped (NEEDS_RESET) or never answered
+ */
+struct virtio_blk_host_ops {
+	void (*notify)(void *ctx);
+	int (*wait_used)(void *ctx);
+};
+
 struct virtio_blk_drv {
 	struct virtio_mmio_drv mmio;
+	const struct virtio_blk_host_ops *host;	/* ring floor only, else NULL */
+	void *host_ctx;
 	bool packed;				/* VIRTIO_F_RING_PACKED negotiated */
 	union {					/* request queue 0 */
 		struct vring_drv vq;		/* split */
@@ -367,6 +383,15 @@ int virtio_blk_init(struct virtio_blk_drv *b, uint64_t base, uint64_t wanted,
 		    unsigned int num, void *mem, unsigned long align,
 		    struct vring_drv_slot *slots);
 
+/* The ring floor's bring-up, with no transport: the same fields as
+ * virtio_blk_init() and queue 0 over mem/slots for the already negotiated
+ * features (RING_PACKED picks the layout), rings addressed through
+ * dma_offset, kicks and waits through host. The caller programs the
+ * device's queue registers with the ring's addresses. Queue size or < 0. */
+int virtio_blk_host_init(struct virtio_blk_drv *b, uint64_t features, unsigned int num,
+			 void *mem, struct vring_drv_slot *slots, uintptr_t dma_offset,
+			 const struct virtio_blk_host_ops *host, void *host_ctx);
+
 /* Queues one request without kicking. type VIRTIO_BLK_T_*: data is
  * device-writable for IN and GET_ID, readable otherwise; FLUSH takes
  * NULL/0. Returns 0, -ENOSPC when the ring is full, -EINVAL. */
@@ -390,6 +415,13 @@ GUEST_INLINE uint64_t virtio_blk_kicks(const struct virtio_blk_drv *b)
 { return b->packed ? b->pq.kicks : b->vq.kicks; }
 GUEST_INLINE uint64_t virtio_blk_kicks_suppressed(const struct virtio_blk_drv *b)
 { return b->packed ? b->pq.kicks_suppressed : b->vq.kicks_suppressed; }
+
+/* True if the device has used buffers not yet collected. */
+bool virtio_blk_has_used(const struct virtio_blk_drv *b);
+
+/* The kick decision alone (the ring's suppression state): true if the
+ * device must be notified. virtio_blk_kick() is this plus the notify. */
+bool virtio_blk_kick_prepare(struct virtio_blk_drv *b);
 
 /* Collects one completion: 1 with *req (done and used_len set), 0 if none
  * is pending, -EIO if the device named a buffer not in flight. */
@@ -433,5 +465,31 @@ int virtio_blk_flush(struct virtio_blk_drv *b, struct virtio_blk_req *req);
 /* id must be in guest RAM, VIRTIO_BLK_ID_BYTES long (not NUL-terminated
  * when the id fills it). */
 int virtio_blk_get_id(struct virtio_blk_drv *b, struct virtio_blk_req *req, char *id);
+
+/* ============ the notify benchmark's request loop (blk_loop.c) =========== */
+
+/*
+ * One loop for both sides of the ring floor's ratio: the guest runs it in
+ * the VM (bench/notify_tput.c), the ring floor on a host thread with no VM
+ * (harness/ring_floor.c). It keeps the queue as full as the batch allows:
+ * while the ring has room it adds `batch` reads of data_len bytes into data
+ * and makes one kick decision, then waits for a completion (spinning or by
+ * interrupt, as the driver is set) and collects every one pending.
+ */
+struct virtio_blk_loop {
+	struct virtio_blk_drv *b;
+	struct virtio_blk_req *reqs;	/* the request contexts, queue-size of them */
+	uint32_t *free_stack;		/* indices of the free contexts */
+	uint32_t nfree;
+	void *data;
+	uint32_t data_len, batch;	/* batch >= 1 */
+	uint64_t bad_status;		/* completions whose status was not OK */
+};
+
+/* Pushes every context of l->reqs (num of them) onto the free stack. */
+void virtio_blk_loop_reset(struct virtio_blk_loop *l, unsigned int num);
+/* n requests submitted and completed: 0, or the first error (a submit's,
+ * -EIO from the wait or a bad id). */
+int virtio_blk_loop_run(struct virtio_blk_loop *l, uint64_t n);
 
 #endif

@@ -49,6 +49,8 @@ struct irq_source {
  * the capability (irq_method_missing_cap() names it), -EINVAL for a bad
  * method, else the failing call's -errno; *s is then safe to destroy. */
 int irq_source_init(struct irq_source *s, struct kvm_vm *vm, enum irq_method m, uint32_t gsi);
+/* vm NULL (the ring floor, harness/ring_floor.c): IRQFD only, an eventfd
+ * that is not assigned to any VM; its reader stands for the guest. */
 /* Deassigns the irqfd and closes the fds; fine on a zeroed or failed source. */
 void irq_source_destroy(struct irq_source *s);
 void irq_source_raise(struct irq_source *s);

@@ -125,6 +125,21 @@ const char *virtio_kvm_missing_cap(const struct virtio_kvm_cfg *cfg);
  * else the failing call's. Never exits: mmiobench turns -EOPNOTSUPP into a
  * skip of one configuration. */
 int __vm_virtio_attach(struct kvm_vm *vm, const struct virtio_dev_desc *d, struct virtio_kvm **out);
+/*
+ * The same device, transport and iothread with no VM (the ring floor,
+ * harness/ring_floor.c): nothing on a bus and nothing registered with KVM.
+ * The caller stands for the guest: it calls virtio_mmio__access() where a
+ * trapped access would, writes virtio_kvm_notify_fd() where KVM's ioeventfd
+ * would signal it, and reads virtio_kvm_irq_fd() (wire.irq must be
+ * IRQ_METHOD_IRQFD) where KVM would inject. mem must outlive the device.
+ * 0 and *out, or -errno (-EINVAL for a bad description).
+ */
+int virtio_host_attach(const struct guest_mem *mem, const struct virtio_dev_desc *d,
+		       struct virtio_kvm **out);
+/* The eventfd that stands for queue q's ioeventfd (-1 when trapped). */
+int virtio_kvm_notify_fd(struct virtio_kvm *vk, uint16_t q);
+/* The interrupt's eventfd (-1 for KVM_IRQ_LINE). */
+int virtio_kvm_irq_fd(struct virtio_kvm *vk);
 /* The test programs' layer (as vm_ioctl over __vm_ioctl): skips the program
  * (exit 4) on -EOPNOTSUPP, fails it on any other error. */
 struct virtio_kvm *vm_virtio_attach(struct kvm_vm *vm, const struct virtio_dev_desc *d);

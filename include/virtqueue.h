@@ -173,7 +173,8 @@ bool virtq_should_notify(struct virtq *vq);
 void virtq_disable_kicks(struct virtq *vq);
 /* Keep kicks off for a device that polls the ring instead (no kick at all,
  * not just one per batch): NO_NOTIFY or DISABLE, or with split EVENT_IDX
- * avail_event kept one behind the device's position. Call after each pass. */
+ * avail_event kept half the index space behind the device's position.
+ * Call after each pass. */
 void virtq_hold_kicks(struct virtq *vq);
 /*
  * Ask for kicks again (clear NO_NOTIFY, or with EVENT_IDX set avail_event to

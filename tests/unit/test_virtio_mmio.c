@@ -571,18 +571,22 @@ static void test_device_polling(void)
 	mmio_wr(dev, VIRTIO_MMIO_STATUS, 0);
 	CHECK_EQ(virtio_mmio__poll(dev, 0), 0);
 
-	/* EVENT_IDX: avail_event stays one behind the device's position, so
-	 * no new avail index crosses it (not once per 64 Ki requests). */
+	/* EVENT_IDX: avail_event stays half the index space behind the
+	 * device's position, so no new avail index crosses it (not once per
+	 * 64 Ki requests), not even one the device consumed before the
+	 * driver read avail_event. */
 	mkdev();
 	bring_up(VERSION_1 | (1ull << VIRTIO_RING_F_EVENT_IDX));
 	avail_event = (uint16_t *)&ring[0].used->ring[QS];
 	CHECK(!virtio_mmio__set_polling(dev, 0, true));
-	CHECK_EQ(*avail_event, 0xffff);
+	CHECK_EQ(*avail_event, 0x7fff);
 	add_req(0, 0);
 	add_req(0, 2);
 	CHECK_EQ(virtio_mmio__poll(dev, 0), 2);
-	CHECK_EQ(*avail_event, 1);
+	CHECK_EQ(*avail_event, 0x8001);
 	CHECK(!vring_need_event(*avail_event, 3, 2));	/* the driver's next add: no kick */
+	CHECK(!vring_need_event(*avail_event, 2, 1));	/* nor one already consumed */
+	CHECK(!vring_need_event(*avail_event, 2 + QS, 2));	/* nor a full ring at once */
 	CHECK(!virtio_mmio__set_polling(dev, 0, false));
 	CHECK_EQ(*avail_event, 2);			/* kick me at the next one */
 	CHECK_EQ(invalid_total(), 0);
