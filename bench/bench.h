@@ -74,6 +74,9 @@ struct bench_ctx {
 	int crosscheck_failures;
 	struct bench_xfail xfails[BENCH_MAX_XFAILS];	/* the first ones */
 	double floor_ticks[4];		/* empty-loop p50 per CPL, -1 until measured */
+	/* notify: the ring floors measured so far, by configuration key */
+	struct bench_ring_floor { char key[96]; double requests_per_s; } *ring_floors;
+	size_t nring_floors;
 	char notes[16][320];		/* facts a reader must know, for meta.json */
 	int nnotes;
 	char cut_short[256];

@@ -22,6 +22,7 @@
 #include "guest_apic.h"
 #include "guest_run.h"
 #include "guest_virtio.h"
+#include "notify.h"
 #include "scenario.h"
 #include "stats.h"
 
@@ -147,16 +148,6 @@ static void on_sync(void *ctx, const struct ucall *uc)
 	s->warmup_kicks = uc->nargs > 1 ? uc->args[1] : 0;
 }
 
-struct notify_cfg {
-	struct bench_config base;
-	int cpl;
-	uint32_t qs, batch;
-	enum virtio_notify_mode notify;
-	enum irq_method irq;
-	enum iothread_mode iothread;	/* ioeventfd kinds only */
-	int event_idx, completion_irq, packed;
-};
-
 /* One repetition's figures, in the order of notify_metrics[]. */
 struct notify_rep {
 	double requests_per_s, notifies_per_s, exits_per_s, irqs_per_s, vcpu_ns_per_req, iothread_ns_per_req;
@@ -261,6 +252,7 @@ static enum guest_outcome notify_once(struct bench_ctx *c, const struct notify_c
 	enum guest_outcome o;
 	double secs;
 	int vector = GUEST_IRQ_VECTOR(VIRTIO_MMIO_GSI);
+	double floor_rps = notify_floor_requests_per_s(c, nc);
 
 	if (!dev) {
 		kvm_vm_free(vm);
@@ -320,6 +312,10 @@ static enum guest_outcome notify_once(struct bench_ctx *c, const struct notify_c
 		results_set_u64(c->samples, "device_notifies", d_notif);
 		results_set_u64(c->samples, "device_irqs", d_raised);
 		bench_set_iothread_cells(c, nc->notify != NOTIFY_TRAPPED ? (int)nc->iothread : -1, &s0.vk, &s1.vk);
+		if (!isnan(floor_rps)) {
+			results_set_double(c->samples, "ring_floor_requests_per_s", floor_rps);
+			results_set_double(c->samples, "ring_floor_ratio", out->requests_per_s / floor_rps);
+		}
 		notify_crosscheck(c, nc, p, &s0, &s1, sc.warmup_kicks);
 		results_row_end(c->samples);
 	}
@@ -333,7 +329,11 @@ static enum bench_rep_status notify_run_rep(struct bench_ctx *c, const struct be
 {
 	const struct notify_cfg *nc = (const struct notify_cfg *)cfg;
 	struct notify_rep r;
-	enum guest_outcome go = notify_once(c, nc, &cfg->series[0].rc, rep, &r, why, why_len);
+	enum guest_outcome go;
+
+	if (nc->floor)
+		return notify_floor_run_rep(c, nc, rep, out, why, why_len);
+	go = notify_once(c, nc, &cfg->series[0].rc, rep, &r, why, why_len);
 
 	if (go != GUEST_OK)
 		return go == GUEST_INTERRUPTED ? REP_INTERRUPTED : go == GUEST_SKIP ? REP_SKIP : REP_FAILED;
@@ -343,14 +343,26 @@ static enum bench_rep_status notify_run_rep(struct bench_ctx *c, const struct be
 
 static bool notify_kind(size_t i, struct bench_kind_info *out)
 {
-	if (i)
-		return false;
-	*out = (struct bench_kind_info){ "throughput", "requests/s, notifications, exits, interrupts "
-					 "and CPU per request", notify_metrics };
-	return true;
+	if (i == 0)
+		*out = (struct bench_kind_info){ "throughput", "requests/s, notifications, exits, interrupts "
+						 "and CPU per request", notify_metrics };
+	else if (i == 1)
+		*out = (struct bench_kind_info){ "ring_floor", "the same driver and device with no VM, on "
+						 "two host threads: each throughput row's limit", notify_floor_metrics };
+	return i < 2;
 }
 
-static void notify_configs(const struct bench_opts *o, struct bench_config_list *out)
+static void notify_after(struct bench_ctx *c, const struct bench_config *cfg, const struct bench_values *v)
+{
+	const struct notify_cfg *nc = (const struct notify_cfg *)cfg;
+
+	if (nc->floor)
+		notify_floor_after(c, nc, v);
+}
+
+/* Every configuration the options ask for, into out: the VM's (vm) or,
+ * once per key, their ring floors. */
+static void notify_add_configs(const struct bench_opts *o, struct bench_config_list *out, bool floors)
 {
 	for (int ci = 0; ci < o->ncpls; ci++)
 	for (int qi = 0; qi < o->nqueue_sizes; qi++)
@@ -366,7 +378,9 @@ static void notify_configs(const struct bench_opts *o, struct bench_config_list 
 
 		if (o->batches[bi] > o->queue_sizes[qi])
 			continue;	/* a batch cannot exceed the ring */
-		nc = bench_config_new(out, &scenario_notify, sizeof(*nc));
+		struct notify_cfg tmp = { .base.scn = &scenario_notify };
+
+		nc = floors ? &tmp : bench_config_new(out, &scenario_notify, sizeof(*nc));
 		nc->base.cpl = nc->cpl = o->cpls[ci];
 		nc->qs = o->queue_sizes[qi];
 		nc->batch = o->batches[bi];
@@ -376,6 +390,10 @@ static void notify_configs(const struct bench_opts *o, struct bench_config_list 
 		nc->completion_irq = o->completions[ki];
 		nc->packed = o->rings[ri];
 		nc->iothread = bench_iothread_at(o, nc->notify != NOTIFY_TRAPPED, ti);
+		if (floors) {
+			notify_floor_config(o, nc, out);
+			continue;
+		}
 		cfg = bench_config_series(&nc->base, "notify", "throughput", notify_metrics);
 		cfg->notify = virtio_notify_mode_name(nc->notify);
 		cfg->irq = nc->completion_irq ? irq_method_name(nc->irq) : NULL;
@@ -391,10 +409,18 @@ static void notify_configs(const struct bench_opts *o, struct bench_config_list 
 	}
 }
 
+/* The floors first: each throughput row's ratio needs its floor measured. */
+static void notify_configs(const struct bench_opts *o, struct bench_config_list *out)
+{
+	notify_add_configs(o, out, true);
+	notify_add_configs(o, out, false);
+}
+
 const struct bench_scenario scenario_notify = {
 	.name = "notify",
 	.about = "notification throughput across queue and batch sizes",
 	.kind = notify_kind,
 	.configs = notify_configs,
 	.run_rep = notify_run_rep,
+	.after = notify_after,
 };

@@ -18,7 +18,7 @@ const char *const results_samples_columns[] = {
 	"irqs_per_s", "vcpu_cpu_ns_per_req", "iothread_cpu_ns_per_req",
 	"kvm_exits", "kvm_mmio_exits", "kvm_io_exits", "kvm_irq_injections",
 	"device_notifies", "device_irqs", "eventfd_kicks", "iothread_wakeups", "poll_hit_rate",
-	"poll_window_ns", "crosscheck",
+	"poll_window_ns", "ring_floor_requests_per_s", "ring_floor_ratio", "crosscheck",
 };
 const size_t results_samples_ncolumns =
 	sizeof(results_samples_columns) / sizeof(results_samples_columns[0]);

@@ -325,6 +325,14 @@ void bench_write_meta(struct bench_ctx *c, bool final)
 	for (int i = 0; i < o->nbatches; i++)
 		json_u64(&j, NULL, o->batches[i]);
 	json_array_end(&j);
+	json_array_begin(&j, "ring");
+	for (int i = 0; i < o->nrings; i++)
+		json_string(&j, NULL, o->rings[i] ? "packed" : "split");
+	json_array_end(&j);
+	json_array_begin(&j, "iothread");
+	for (int i = 0; i < o->niothread; i++)
+		json_string(&j, NULL, bench_iothread_label(o, o->iothread_modes[i]));
+	json_array_end(&j);
 	json_string(&j, "kinds", o->kinds[0] ? o->kinds : "all");
 	json_object_end(&j);
 	json_object_begin(&j, "placement");
@@ -484,6 +492,9 @@ int bench_end(struct bench_ctx *c)
 	bench_note_unclaimed(c);
 	bench_write_meta(c, true);
 	snprintf(dir, sizeof(dir), "%s", results_run_dir(c->run));
+	free(c->ring_floors);
+	c->ring_floors = NULL;
+	c->nring_floors = 0;
 	results_table_destroy(c->samples);
 	results_table_destroy(c->summary);
 	results_table_destroy(c->cdf);

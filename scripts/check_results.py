@@ -17,7 +17,8 @@ present (only at its `cpl` when the entry has one); kind "*" skips a whole
 scenario:
   quick: exit: every exit kind at every CPL in meta.json `cpls`;
          irq: every irq kind; notify: trapped and ioeventfd, at least one
-         queue size each.
+         queue size each; every --iothread mode in meta.json options on
+         some ioeventfd row; every throughput configuration's ring_floor.
   full:  quick, plus notify: trapped and ioeventfd x completion (poll, irq)
          x queue sizes 16, 256, 4096 and 32768.
 
@@ -75,6 +76,25 @@ def check_samples(samples, problems):
                 problems.append(f"{where}: percentiles out of order: min/p50/p99/max = {v}")
         elif r["scenario"] == "notify" and mmiores.to_float(r["requests_per_s"]) is None:
             problems.append(f"{where}: requests_per_s missing")
+
+
+def check_floor_ratios(samples, problems):
+    """A throughput row whose ring floor was measured carries its ratio."""
+    floors = {mmiores.config_key(r) for r in samples if r["kind"] == "ring_floor"
+              and r["scenario"] == "notify"}
+    for i, r in enumerate(samples, 2):
+        if (r["scenario"], r["kind"]) != ("notify", "throughput"):
+            continue
+        rps, fl, ratio = (mmiores.to_float(r.get(c, "")) for c in
+                          ("requests_per_s", "ring_floor_requests_per_s", "ring_floor_ratio"))
+        key = mmiores.ring_floor_key(mmiores.config_dict(mmiores.config_key(r)))
+        if key in floors and (fl is None or ratio is None):
+            problems.append(f"samples.csv line {i} (notify/throughput): its ring floor was "
+                            "measured but ring_floor_ratio is empty")
+        elif ratio is not None and (not fl or rps is None or
+                                    abs(ratio - rps / fl) > 1e-6 * max(1.0, ratio)):
+            problems.append(f"samples.csv line {i} (notify/throughput): ring_floor_ratio "
+                            f"{ratio} is not requests_per_s / ring_floor_requests_per_s")
 
 
 def check_crosscheck(samples, problems):
@@ -161,7 +181,25 @@ def check_expected(samples, meta, expect, problems):
             problems.append(f"expected irq/{kind}: absent and not in meta.json skipped")
     if is_skipped(skipped, "notify", "throughput") or is_skipped(skipped, "notify", "*"):
         return
-    notify = [c for c in cfgs if c["scenario"] == "notify"]
+    notify = [c for c in cfgs if c["scenario"] == "notify" and c["kind"] == "throughput"]
+    # Every iothread mode the run asked for, on some ioeventfd row, unless
+    # its configurations were skipped (busy with one CPU says so).
+    for io in (meta.get("options") or {}).get("iothread") or []:
+        if not any(c["notify"].startswith("ioeventfd") and c["iothread"] == io for c in notify) and \
+                not any(s.get("scenario") == "notify" and f"/{io} " in str(s.get("kind"))
+                        for s in meta.get("skipped") or []):
+            problems.append(f"expected notify/throughput with iothread={io}: absent and not in "
+                            "meta.json skipped")
+    # Every throughput configuration's ring floor, once the tool has them.
+    floors = {mmiores.config_key(r) for r in samples if r["kind"] == "ring_floor"}
+    has_floors = "ring_floor" in (mmiores.listed_kinds(listing, "notify") or [])
+    for c in notify if has_floors else []:
+        fk = mmiores.ring_floor_key(c)
+        if fk not in floors and not any(s.get("scenario") == "notify" and
+                                        str(s.get("kind")).startswith("ring floor ")
+                                        for s in meta.get("skipped") or []):
+            problems.append(f"expected notify/ring_floor for "
+                            f"{mmiores.config_label(tuple(c.values()))}: absent and not skipped")
     for mode in ("trapped", "ioeventfd"):
         if expect == "quick":
             if not any(c["notify"] == mode for c in notify):
@@ -199,6 +237,7 @@ def check(run_dir, expect=None):
             problems.append("samples.csv: no rows")
         check_samples(samples, problems)
         check_crosscheck(samples, problems)
+        check_floor_ratios(samples, problems)
         if summary is not None:
             check_consistency(samples, summary, cdf, problems)
         if expect:

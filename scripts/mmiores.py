@@ -31,7 +31,8 @@ LEGACY_COLUMNS = {"ring": lambda row: "split" if row.get("scenario") == "notify"
                   (row.get("scenario"), row.get("kind")) == ("irq", "roundtrip") else "",
                   "iothread": _legacy_iothread,
                   "eventfd_kicks": lambda row: "", "iothread_wakeups": lambda row: "",
-                  "poll_hit_rate": lambda row: "", "poll_window_ns": lambda row: ""}
+                  "poll_hit_rate": lambda row: "", "poll_window_ns": lambda row: "",
+                  "ring_floor_requests_per_s": lambda row: "", "ring_floor_ratio": lambda row: ""}
 # Kinds whose name changed meaning, by results written before `iothread`:
 # pio_ioeventfd had no waiter then (it is pio_ioeventfd_nowaiter now).
 LEGACY_KINDS = {"pio_ioeventfd": "pio_ioeventfd_nowaiter"}
@@ -43,7 +44,7 @@ SAMPLES_COLUMNS = CONFIG_COLUMNS + [
     "irqs_per_s", "vcpu_cpu_ns_per_req", "iothread_cpu_ns_per_req",
     "kvm_exits", "kvm_mmio_exits", "kvm_io_exits", "kvm_irq_injections",
     "device_notifies", "device_irqs", "eventfd_kicks", "iothread_wakeups", "poll_hit_rate",
-    "poll_window_ns", "crosscheck"]
+    "poll_window_ns", "ring_floor_requests_per_s", "ring_floor_ratio", "crosscheck"]
 SUMMARY_COLUMNS = CONFIG_COLUMNS + ["metric", "unit", "reps", "median", "ci95_lo",
                                     "ci95_hi", "min_rep", "max_rep"]
 CDF_COLUMNS = CONFIG_COLUMNS + ["rep", "q", "ns"]
@@ -180,6 +181,18 @@ def config_key(row):
     if "iothread" not in row and row.get("kind") in LEGACY_KINDS:
         key = (key[0], LEGACY_KINDS[row["kind"]]) + key[2:]
     return key
+
+
+def ring_floor_key(cfg):
+    """The config key of the ring_floor row a notify throughput row is a
+    ratio to (bench/notify_floor.c): no CPL, no irq method, the kick as a
+    direct call (trapped) or an eventfd (either ioeventfd mode)."""
+    d = dict(cfg)
+    d["kind"] = "ring_floor"
+    d["cpl"] = ""
+    d["irq"] = ""
+    d["notify"] = "direct" if d["notify"] == "trapped" else "eventfd"
+    return tuple(d[c] for c in CONFIG_COLUMNS)
 
 
 def config_dict(key):

@@ -159,11 +159,14 @@ def latency_table(summary, scenario, preferred, hide=()):
                      "p50 net of floor [95% CI]", "reps"], rows)
 
 
-def notify_tables(summary, failed):
-    rows = [r for r in summary if r["scenario"] == "notify"]
+def notify_tables(summary, failed, kind="throughput"):
+    rows = [r for r in summary if r["scenario"] == "notify" and r["kind"] == kind]
     if not rows:
-        return ["No notify rows.", ""]
-    out = []
+        return ["No notify rows.", ""] if kind == "throughput" else []
+    out = [] if kind == "throughput" else [
+        "Ring floor (`ring_floor`: the same driver and device with no VM, on the vCPU's "
+        "and the iothread's CPUs; `direct` is the floor of trapped, `eventfd` of both "
+        "ioeventfd modes):", ""]
     sizes = sorted({int(r["queue_size"]) for r in rows if r["queue_size"].isdigit()})
     for metric, title, unit in (("requests_per_s", "Requests/s", "/s"),
                                 ("vcpu_cpu_ns_per_req", "vCPU-thread CPU ns per request", ""),
@@ -219,6 +222,41 @@ def ring_ratio_table(summary, failed):
     sizes = sorted(sizes)
     out = ["Packed/split requests/s (same run, same configuration; ratio of medians "
            "[interval from the two 95% CIs]; > 1: the packed ring is faster):", ""]
+    out += md_table(["configuration"] + [str(s) for s in sizes],
+                    [[lbl] + [c.get(str(s), "—") for s in sizes] for lbl, c in sorted(cells.items())])
+    return out
+
+
+def floor_ratio_table(summary, failed):
+    """Each throughput configuration's requests/s over its ring floor's:
+    ratio of medians, with the interval the two 95% CIs allow."""
+    floors, cells, sizes = {}, {}, set()
+    for r in summary:
+        if (r["scenario"], r["kind"], r["metric"]) == ("notify", "ring_floor", "requests_per_s"):
+            floors[mmiores.config_key(r)] = r
+    for r in summary:
+        if (r["scenario"], r["kind"], r["metric"]) != ("notify", "throughput", "requests_per_s"):
+            continue
+        f = floors.get(mmiores.ring_floor_key(mmiores.config_dict(mmiores.config_key(r))))
+        if f is None:
+            continue
+        vm, vlo, vhi, fm, flo, fhi = (mmiores.to_float(x[c]) for x in (r, f)
+                                      for c in ("median", "ci95_lo", "ci95_hi"))
+        if not vm or not fm:
+            continue
+        cell = f"{vm / fm:.3f}"
+        if None not in (vlo, vhi, flo, fhi) and flo > 0 and fhi > 0:
+            cell += f" [{vlo / fhi:.3f}, {vhi / flo:.3f}]"
+        if mmiores.config_key(r) in failed or mmiores.config_key(f) in failed:
+            cell += " **(crosscheck FAIL)**"
+        label = mmiores.notify_line_label(r, skip=("scenario", "kind", "queue_size"))
+        cells.setdefault(label, {})[r["queue_size"]] = cell
+        sizes.add(int(r["queue_size"]))
+    if not cells:
+        return []
+    sizes = sorted(sizes)
+    out = ["Requests/s as a share of the ring floor (same run; ratio of medians [interval "
+           "from the two 95% CIs]; 1.0: the VM costs nothing over the ring itself):", ""]
     out += md_table(["configuration"] + [str(s) for s in sizes],
                     [[lbl] + [c.get(str(s), "—") for s in sizes] for lbl, c in sorted(cells.items())])
     return out
@@ -312,6 +350,8 @@ def build_report(run_dir, plots):
     out += latency_table(summary, "irq", mmiores.scenario_kinds("irq", meta, summary))
     out += ["## Notification throughput", ""]
     out += notify_tables(summary, mmiores.failed_configs(samples))
+    out += notify_tables(summary, mmiores.failed_configs(samples), kind="ring_floor")
+    out += floor_ratio_table(summary, mmiores.failed_configs(samples))
     out += ring_ratio_table(summary, mmiores.failed_configs(samples))
     out += crosscheck_section(samples)
     out += plots_section(run_dir, plots)

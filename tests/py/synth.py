@@ -38,7 +38,18 @@ PLATFORM = {"hypervisor": "PVM", "nested": True, "cpu_model": "AMD EPYC (synthet
             "kvm_params": {"halt_poll_ns": "200000", "mmio_caching": "N"}}
 
 
-def configs(quick=True):
+def scenarios(floors=False):
+    """meta.json `scenarios`; with floors, notify lists ring_floor too."""
+    out = [dict(s, kinds=list(s["kinds"])) for s in SCENARIOS]
+    if floors:
+        out[2]["kinds"].append({"name": "ring_floor", "about": "", "metrics": []})
+    return out
+
+
+FLOOR_NS_PER_REQ = 300.0    # the synthetic ring floor, every configuration
+
+
+def configs(quick=True, floors=False):
     """[(config dict, base values)] for a sweep."""
     out = []
     na = {c: "" for c in mmiores.CONFIG_COLUMNS}
@@ -67,6 +78,9 @@ def configs(quick=True):
                 if ring == "packed":
                     per_req_ns *= 0.8   # a known ratio for the report's packed/split table
                 out.append((cfg, per_req_ns))
+    if floors:
+        keys = {mmiores.ring_floor_key(c) for c, _ in out if c["kind"] == "throughput"}
+        out = [(mmiores.config_dict(k), FLOOR_NS_PER_REQ) for k in sorted(keys)] + out
     return out
 
 
@@ -76,7 +90,7 @@ def _fmt(v):
 
 def write_run(run_dir, factor=lambda cfg, metric: 1.0, noise=0.01, seed=0, reps=3,
               drop=None, platform=None, drop_column=None, skipped=None, cut_short=None,
-              crosscheck_fail=False, quick=True):
+              crosscheck_fail=False, quick=True, floors=False, floor_ratio_off=1.0):
     """Writes one synthetic run. factor(cfg, metric) scales the metric's true
     value (>1 = larger number); noise is the relative sd between reps."""
     rng = random.Random(seed)
@@ -85,7 +99,7 @@ def write_run(run_dir, factor=lambda cfg, metric: 1.0, noise=0.01, seed=0, reps=
         skipped = [{"scenario": "exit", "kind": "vmcall", "reason": "synthetic: hangs on PVM"}]
     skipped_kinds = {(s["scenario"], s["kind"]) for s in skipped}
     samples, summary, cdf = [], [], []
-    for cfg, base in configs(quick):
+    for cfg, base in configs(quick, floors):
         if (drop and drop(cfg)) or (cfg["scenario"], cfg["kind"]) in skipped_kinds:
             continue
         per_rep = {}
@@ -122,6 +136,10 @@ def write_run(run_dir, factor=lambda cfg, metric: 1.0, noise=0.01, seed=0, reps=
                         "vcpu_cpu_ns_per_req": ns_req,
                         "iothread_cpu_ns_per_req": 0.0 if cfg["notify"] == "trapped"
                         else 2500.0 * factor(cfg, "iothread_cpu_ns_per_req") * jitter()}
+                if floors and cfg["kind"] == "throughput":
+                    fl = 1e9 / FLOOR_NS_PER_REQ
+                    vals.update(ring_floor_requests_per_s=fl,
+                                ring_floor_ratio=rps / fl * floor_ratio_off)
                 row.update({k: _fmt(v) for k, v in vals.items()})
                 for m in mmiores.THROUGHPUT_METRICS:
                     per_rep.setdefault(m, []).append(vals[m])
@@ -155,7 +173,7 @@ def write_run(run_dir, factor=lambda cfg, metric: 1.0, noise=0.01, seed=0, reps=
             "options": {"reps": reps, "quick": quick, "cpl": [0, 3]},
             "placement": {"vcpu_cpu": 0, "vcpu_pinned": True, "iothread_cpu": 1,
                           "numa_node": 0},
-            "scenarios": SCENARIOS,
+            "scenarios": scenarios(floors),
             "skipped": skipped, "cut_short": cut_short,
             "crosscheck_failures": 1 if crosscheck_fail else 0}
     with open(os.path.join(run_dir, "meta.json"), "w", encoding="utf-8") as f:

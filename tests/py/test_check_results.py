@@ -83,6 +83,22 @@ def missing_configuration_caught():
         assert rc == 0, out
 
 
+def ring_floors_checked():
+    with tempfile.TemporaryDirectory() as tmp:
+        d = synth.write_run(os.path.join(tmp, "r"), floors=True)
+        rc, out = run([d, "--expect", "quick"])
+        assert rc == 0, out
+        # a throughput configuration without its floor
+        d2 = synth.write_run(os.path.join(tmp, "r2"), floors=True,
+                             drop=lambda c: c["kind"] == "ring_floor" and c["queue_size"] == "256")
+        rc, out = run([d2, "--expect", "quick"])
+        assert rc == 1 and "expected notify/ring_floor for throughput" in out and "qs=256" in out, out
+        # a ratio that is not requests_per_s over the floor
+        d3 = synth.write_run(os.path.join(tmp, "r3"), floors=True, floor_ratio_off=1.5)
+        rc, out = run([d3])
+        assert rc == 1 and "ring_floor_ratio" in out and "is not requests_per_s" in out, out
+
+
 def inconsistent_summary_caught():
     with tempfile.TemporaryDirectory() as tmp:
         d = synth.write_run(os.path.join(tmp, "r"))
@@ -105,4 +121,4 @@ def cut_short_caught():
 if __name__ == "__main__":
     sys.exit(ktap.run([complete_run_passes, missing_column_caught, missing_file_caught,
                        crosscheck_fail_caught, missing_configuration_caught,
-                       inconsistent_summary_caught, cut_short_caught]))
+                       ring_floors_checked, inconsistent_summary_caught, cut_short_caught]))

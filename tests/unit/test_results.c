@@ -228,7 +228,7 @@ static void schema_helpers(void)
 	struct stats_summary st;
 
 	TEST_ASSERT(results_run_open(&run, root, "run") == 0, "run open");
-	CHECK_EQ(results_samples_ncolumns, 45);
+	CHECK_EQ(results_samples_ncolumns, 47);
 	CHECK_EQ(results_summary_ncolumns, 20);
 	CHECK_EQ(results_cdf_ncolumns, 15);
 	CHECK_EQ(results_table_create(&sum, run, "summary.csv", results_summary_columns,
