@@ -93,6 +93,10 @@ $(BUILD)/libharness.a: $(HARNESS_OBJS)
 LINK = $(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(BUILD)/libharness.a \
 	-Wl,--whole-archive $(BUILD)/libguest.a -Wl,--no-whole-archive $(LDLIBS)
 
+# These unit tests #include bench sources to reach their static functions.
+$(BUILD)/tests/unit/test_results.o $(BUILD)/tests/unit/test_scenario.o \
+$(BUILD)/tests/unit/test_stats.o: $(BENCH_SRCS)
+
 $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(LIBS)
 	@echo "  LD $@"
 	$(Q)$(LINK)

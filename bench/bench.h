@@ -33,6 +33,7 @@ struct bench_opts {
 	int irq_methods[IRQ_METHOD_COUNT], nirq;
 	int event_idx[2], nevent_idx;
 	int rings[2], nrings;		/* 0 split, 1 packed (VIRTIO_F_RING_PACKED) */
+	int notification_data[2], nnotification_data;	/* VIRTIO_F_NOTIFICATION_DATA 0/1 */
 	int completions[2], ncompletions;	/* 0 poll, 1 irq */
 	int iothread_modes[IOTHREAD_MODE_COUNT], niothread;	/* enum iothread_mode */
 	uint64_t poll_max_ns;		/* of --iothread poll[:max_ns] */
@@ -135,6 +136,7 @@ struct bench_dev_wiring {
 	enum irq_method irq;
 	enum iothread_mode iothread;	/* how the iothread waits (poll: --iothread's max) */
 	uint32_t queue_size_max;
+	bool notification_data;		/* the guest will negotiate it */
 	/* >= 0: an eventfd of the caller's (a port ioeventfd) that the
 	 * iothread waits on too, drains and counts (bench_dev_extra_kicks). */
 	int extra_fd;

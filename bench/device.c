@@ -38,7 +38,8 @@ struct bench_dev *bench_dev_attach(struct bench_ctx *c, struct kvm_vm *vm,
 	struct virtio_dev_fd extra = { .fd = w->extra_fd, .ready = extra_ready, .ctx = d };
 	struct virtio_dev_desc desc = {
 		.wire = { .notify = w->notify, .irq = w->irq, .iothread_cpu = c ? c->iothread_cpu : -1,
-			  .iothread = w->iothread, .poll_max_ns = c ? c->o->poll_max_ns : 0 },
+			  .iothread = w->iothread, .poll_max_ns = c ? c->o->poll_max_ns : 0,
+			  .notification_data = w->notification_data },
 		.fds = w->extra_fd >= 0 ? &extra : NULL,
 		.nr_fds = w->extra_fd >= 0,
 	};
@@ -88,16 +89,6 @@ void bench_dev_detach(struct bench_dev *d)
 uint64_t bench_dev_extra_kicks(struct bench_dev *d) { return atomic_load(&d->extra_kicks); }
 struct virtio_mmio_dev *bench_dev_mmio(struct bench_dev *d) { return virtio_kvm_mmio(d->vk); }
 struct virtio_kvm *bench_dev_kvm(struct bench_dev *d) { return d->vk; }
-
-const char *bench_iothread_label(const struct bench_opts *o, enum iothread_mode m)
-{
-	static char poll[32];
-
-	if (m != IOTHREAD_POLL)
-		return iothread_mode_name(m);
-	snprintf(poll, sizeof(poll), "poll:%llu", (unsigned long long)o->poll_max_ns);
-	return poll;
-}
 
 void bench_set_iothread_cells(struct bench_ctx *c, int mode, const struct virtio_kvm_counters *s0,
 			      const struct virtio_kvm_counters *s1)

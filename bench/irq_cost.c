@@ -51,6 +51,7 @@ struct bench_irq_params {
 struct bench_rt_params {
 	uint64_t total;
 	uint64_t packed;		/* negotiate VIRTIO_F_RING_PACKED */
+	uint64_t notification_data;	/* negotiate VIRTIO_F_NOTIFICATION_DATA */
 	uint64_t ring_gpa, slots_gpa, req_gpa, data_gpa, out_gpa;
 	uint64_t bad_status;
 	int64_t error;
@@ -284,6 +285,7 @@ struct irq_config {
 	enum virtio_notify_mode nm;
 	enum iothread_mode io;		/* round trip with an ioeventfd */
 	int packed;			/* round trip: the packed ring */
+	int notification_data;		/* round trip: VIRTIO_F_NOTIFICATION_DATA */
 };
 
 static const char *const irq_metrics[] = { "p50_ns", "p99_ns", NULL };
@@ -374,7 +376,9 @@ GUEST_CODE static void rt_guest_main(struct bench_rt_params *p)
 	struct virtio_blk_drv *b = &rt_drv;
 	struct virtio_blk_req *req = (struct virtio_blk_req *)p->req_gpa;
 	uint64_t *out = (uint64_t *)p->out_gpa;
-	int qs = virtio_blk_init(b, VIRTIO_MMIO_BASE, p->packed ? 1ULL << VIRTIO_F_RING_PACKED : 0, 16,
+	uint64_t wanted = (p->packed ? 1ULL << VIRTIO_F_RING_PACKED : 0) |
+			  (p->notification_data ? 1ULL << VIRTIO_F_NOTIFICATION_DATA : 0);
+	int qs = virtio_blk_init(b, VIRTIO_MMIO_BASE, wanted, 16,
 				 (void *)p->ring_gpa, 4096, (struct vring_drv_slot *)p->slots_gpa);
 
 	if (qs < 0) {
@@ -382,6 +386,7 @@ GUEST_CODE static void rt_guest_main(struct bench_rt_params *p)
 		GUEST_DONE();
 	}
 	GUEST_ASSERT_EQ(b->packed, !!p->packed);	/* the layout asked for, or no row */
+	GUEST_ASSERT_EQ(!!(b->mmio.features & (1ULL << VIRTIO_F_NOTIFICATION_DATA)), !!p->notification_data);
 	for (uint64_t i = 0; i < p->total; i++) {
 		struct virtio_blk_req *done;
 		uint64_t t0;
@@ -423,7 +428,8 @@ static enum bench_rep_status roundtrip_run_rep(struct bench_ctx *c, const struct
 	struct kvm_vcpu *vcpu;
 	struct kvm_vm *vm = bench_vm_create(c, &vcpu, GUEST_RAM_DEFAULT_BYTES);
 	struct bench_dev_wiring wire = { .notify = ic->nm, .irq = m, .iothread = ic->io,
-					 .queue_size_max = 256, .extra_fd = -1 };
+					 .queue_size_max = 256, .notification_data = ic->notification_data,
+					 .extra_fd = -1 };
 	struct bench_dev *dev = bench_dev_attach(c, vm, &wire, why, why_len);
 	uint64_t p_gpa = vm_alloc(vm, sizeof(struct bench_rt_params), 0);
 	struct bench_rt_params *p = addr_gpa2hva(vm, p_gpa);
@@ -438,6 +444,7 @@ static enum bench_rep_status roundtrip_run_rep(struct bench_ctx *c, const struct
 	}
 	p->total = total;
 	p->packed = (uint64_t)ic->packed;
+	p->notification_data = (uint64_t)ic->notification_data;
 	p->ring_gpa = vm_alloc(vm, vring_size(16, 4096), 4096);
 	p->slots_gpa = vm_alloc(vm, 16 * sizeof(struct vring_drv_slot), 0);
 	p->req_gpa = vm_alloc(vm, sizeof(struct virtio_blk_req), 64);
@@ -548,6 +555,7 @@ static void irq_configs(const struct bench_opts *o, struct bench_config_list *ou
 		for (int ni = 0; ni < o->nnotify; ni++)
 			for (size_t mi = 0; mi < ARRAY_SIZE(methods); mi++)
 			for (int ri = 0; ri < o->nrings; ri++)
+			for (int di = 0; di < o->nnotification_data; di++)
 			for (int ti = 0; ti < (o->notify_modes[ni] != NOTIFY_TRAPPED ? o->niothread : 1); ti++) {
 				struct irq_config *ic = irq_config_new(out, IRQ_ROUNDTRIP, cpl);
 				struct results_config *rc = bench_config_series(&ic->t.base, "irq", "roundtrip", irq_metrics);
@@ -555,14 +563,16 @@ static void irq_configs(const struct bench_opts *o, struct bench_config_list *ou
 				ic->nm = o->notify_modes[ni];
 				ic->m = methods[mi];
 				ic->packed = o->rings[ri];
+				ic->notification_data = o->notification_data[di];
 				ic->io = bench_iothread_at(o, ic->nm != NOTIFY_TRAPPED, ti);
 				rc->notify = virtio_notify_mode_name(ic->nm);
 				rc->irq = irq_method_name(ic->m);
 				rc->ring = ic->packed ? "packed" : "split";
+				rc->notification_data = ic->notification_data;
 				rc->iothread = ic->nm != NOTIFY_TRAPPED ? bench_iothread_label(o, ic->io) : NULL;
-				snprintf(ic->t.base.label, sizeof(ic->t.base.label), "roundtrip %s%s%s %s %s",
+				snprintf(ic->t.base.label, sizeof(ic->t.base.label), "roundtrip %s%s%s %s %s%s",
 					 rc->notify, rc->iothread ? "/" : "", rc->iothread ? rc->iothread : "",
-					 rc->irq, rc->ring);
+					 rc->irq, rc->ring, ic->notification_data ? " notification_data" : "");
 			}
 	}
 }

@@ -17,6 +17,7 @@ struct notify_cfg {
 	enum irq_method irq;
 	enum iothread_mode iothread;	/* ioeventfd kinds only */
 	int event_idx, completion_irq, packed;
+	int notification_data;		/* negotiate VIRTIO_F_NOTIFICATION_DATA */
 };
 
 /* The floor a configuration's requests/s is a ratio to: the same queue

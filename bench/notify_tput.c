@@ -39,7 +39,7 @@ struct bench_notify_params {
 	uint32_t event_idx;		/* negotiate VIRTIO_RING_F_EVENT_IDX */
 	uint32_t completion_irq;	/* 0: poll the used ring, 1: wait for the interrupt */
 	uint32_t packed;		/* negotiate VIRTIO_F_RING_PACKED */
-	uint32_t pad;
+	uint32_t notification_data;	/* negotiate VIRTIO_F_NOTIFICATION_DATA */
 	uint64_t ring_gpa, slots_gpa, reqs_gpa;
 	/* out, for the timed part only */
 	uint64_t ticks;
@@ -76,7 +76,8 @@ GUEST_CODE static void notify_guest_main(struct bench_notify_params *p)
 	};
 	uint64_t wanted = (1ULL << VIRTIO_RING_F_INDIRECT_DESC) |
 			  (p->event_idx ? 1ULL << VIRTIO_RING_F_EVENT_IDX : 0) |
-			  (p->packed ? 1ULL << VIRTIO_F_RING_PACKED : 0);
+			  (p->packed ? 1ULL << VIRTIO_F_RING_PACKED : 0) |
+			  (p->notification_data ? 1ULL << VIRTIO_F_NOTIFICATION_DATA : 0);
 	uint64_t t0, kicks0, supp0, irqs0, alive0;
 	int qs = virtio_blk_init(b, VIRTIO_MMIO_BASE, wanted, p->queue_size,
 				 (void *)p->ring_gpa, 4096, (struct vring_drv_slot *)p->slots_gpa);
@@ -87,6 +88,7 @@ GUEST_CODE static void notify_guest_main(struct bench_notify_params *p)
 	}
 	GUEST_ASSERT_EQ(qs, p->queue_size);
 	GUEST_ASSERT_EQ(b->packed, !!p->packed);	/* the layout asked for, or no row */
+	GUEST_ASSERT_EQ(!!(b->mmio.features & (1ULL << VIRTIO_F_NOTIFICATION_DATA)), !!p->notification_data);
 	b->by_irq = p->completion_irq;
 	virtio_blk_irq_off(b);		/* interrupts only while waiting for one */
 	virtio_blk_loop_reset(&l, (unsigned int)qs);
@@ -242,7 +244,8 @@ static enum guest_outcome notify_once(struct bench_ctx *c, const struct notify_c
 	struct kvm_vcpu *vcpu;
 	struct kvm_vm *vm = bench_vm_create(c, &vcpu, GUEST_RAM_DEFAULT_BYTES);
 	struct bench_dev_wiring w = { .notify = nc->notify, .irq = nc->irq, .iothread = nc->iothread,
-				      .queue_size_max = nc->qs, .extra_fd = -1 };
+				      .queue_size_max = nc->qs, .notification_data = nc->notification_data,
+				      .extra_fd = -1 };
 	struct bench_dev *dev = bench_dev_attach(c, vm, &w, why, why_len);
 	uint64_t ring_bytes = vring_size(nc->qs, 4096);
 	uint64_t p_gpa = vm_alloc(vm, sizeof(struct bench_notify_params), 0);
@@ -264,6 +267,7 @@ static enum guest_outcome notify_once(struct bench_ctx *c, const struct notify_c
 	p->batch = nc->batch ? nc->batch : nc->qs;
 	p->event_idx = (uint32_t)nc->event_idx;
 	p->packed = (uint32_t)nc->packed;
+	p->notification_data = (uint32_t)nc->notification_data;
 	p->completion_irq = (uint32_t)nc->completion_irq;
 	p->ring_gpa = vm_alloc(vm, ring_bytes, 4096);
 	p->slots_gpa = vm_alloc(vm, (uint64_t)nc->qs * sizeof(struct vring_drv_slot), 0);
@@ -371,6 +375,7 @@ static void notify_add_configs(const struct bench_opts *o, struct bench_config_l
 	for (int ki = 0; ki < o->ncompletions; ki++)
 	for (int ei = 0; ei < o->nevent_idx; ei++)
 	for (int ri = 0; ri < o->nrings; ri++)
+	for (int di = 0; di < o->nnotification_data; di++)
 	for (int ti = 0; ti < (o->notify_modes[ni] != NOTIFY_TRAPPED ? o->niothread : 1); ti++)
 	for (int ii = 0; ii < (o->completions[ki] ? o->nirq : 1); ii++) {
 		struct notify_cfg *nc;
@@ -389,6 +394,7 @@ static void notify_add_configs(const struct bench_opts *o, struct bench_config_l
 		nc->event_idx = o->event_idx[ei];
 		nc->completion_irq = o->completions[ki];
 		nc->packed = o->rings[ri];
+		nc->notification_data = o->notification_data[di];
 		nc->iothread = bench_iothread_at(o, nc->notify != NOTIFY_TRAPPED, ti);
 		if (floors) {
 			notify_floor_config(o, nc, out);
@@ -402,10 +408,12 @@ static void notify_add_configs(const struct bench_opts *o, struct bench_config_l
 		cfg->event_idx = nc->event_idx;
 		cfg->completion = nc->completion_irq ? "irq" : "poll";
 		cfg->ring = nc->packed ? "packed" : "split";
+		cfg->notification_data = nc->notification_data;
 		cfg->iothread = nc->notify != NOTIFY_TRAPPED ? bench_iothread_label(o, nc->iothread) : NULL;
-		snprintf(nc->base.label, sizeof(nc->base.label), "CPL%d qs %u batch %lld %s%s%s %s %s", nc->cpl,
+		snprintf(nc->base.label, sizeof(nc->base.label), "CPL%d qs %u batch %lld %s%s%s %s %s%s", nc->cpl,
 			 nc->qs, (long long)cfg->batch, cfg->notify, cfg->iothread ? "/" : "",
-			 cfg->iothread ? cfg->iothread : "", cfg->completion, cfg->ring);
+			 cfg->iothread ? cfg->iothread : "", cfg->completion, cfg->ring,
+			 nc->notification_data ? " notification_data" : "");
 	}
 }
 

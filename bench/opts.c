@@ -40,6 +40,8 @@ void bench_opts_defaults(struct bench_opts *o)
 	o->rings[0] = 0;
 	o->rings[1] = 1;
 	o->nrings = 2;
+	o->notification_data[0] = 0;
+	o->nnotification_data = 1;
 	o->completions[0] = 0;
 	o->completions[1] = 1;
 	o->ncompletions = 2;
@@ -86,6 +88,8 @@ void bench_usage(FILE *f)
 "  --completion LIST   poll,irq (default poll,irq)\n"
 "  --ring LIST         split,packed: virtqueue layout of notify and irq roundtrip\n"
 "                      (default split,packed)\n"
+"  --notification-data LIST  0,1: negotiate VIRTIO_F_NOTIFICATION_DATA in notify\n"
+"                      and irq roundtrip (default 0)\n"
 "  --iothread LIST     block,poll[:max_ns],busy: how the iothread waits for an\n"
 "                      ioeventfd kick (default block,busy; poll's max_ns 32768)\n"
 "  --kinds LIST        only these kinds (`mmiobench list`), default all\n"
@@ -274,7 +278,7 @@ int bench_opts_parse(struct bench_opts *o, int argc, char **argv)
 {
 	enum { O_ITER = 256, O_WARM, O_REQ, O_REPS, O_CPL, O_QS, O_BATCH, O_NOTIFY, O_IRQ,
 	       O_EVIDX, O_COMPL, O_KINDS, O_VCPU, O_IOT, O_NODE, O_OUT, O_QUICK, O_PROG,
-	       O_NOPLOT, O_WD, O_RING, O_IOMODE };
+	       O_NOPLOT, O_WD, O_RING, O_IOMODE, O_NDATA };
 	static const struct option long_opts[] = {
 		{ "iterations", 1, 0, O_ITER }, { "warmup", 1, 0, O_WARM },
 		{ "requests", 1, 0, O_REQ }, { "reps", 1, 0, O_REPS }, { "cpl", 1, 0, O_CPL },
@@ -282,6 +286,7 @@ int bench_opts_parse(struct bench_opts *o, int argc, char **argv)
 		{ "notify", 1, 0, O_NOTIFY }, { "irq", 1, 0, O_IRQ },
 		{ "event-idx", 1, 0, O_EVIDX }, { "completion", 1, 0, O_COMPL },
 		{ "ring", 1, 0, O_RING }, { "iothread", 1, 0, O_IOMODE },
+		{ "notification-data", 1, 0, O_NDATA },
 		{ "kinds", 1, 0, O_KINDS }, { "vcpu-cpu", 1, 0, O_VCPU },
 		{ "iothread-cpu", 1, 0, O_IOT }, { "numa-node", 1, 0, O_NODE },
 		{ "out", 1, 0, O_OUT }, { "quick", 0, 0, O_QUICK }, { "progress", 0, 0, O_PROG },
@@ -356,6 +361,11 @@ int bench_opts_parse(struct bench_opts *o, int argc, char **argv)
 			if ((n = parse_list("--ring", optarg, 2, item_ring, o->rings)) < 0)
 				return -1;
 			o->nrings = n;
+			break;
+		case O_NDATA:
+			if ((n = parse_list("--notification-data", optarg, 2, item_bool, o->notification_data)) < 0)
+				return -1;
+			o->nnotification_data = n;
 			break;
 		case O_IOMODE:
 			if ((n = parse_list("--iothread", optarg, IOTHREAD_MODE_COUNT, item_iothread, o)) < 0)
@@ -439,4 +449,14 @@ int bench_opts_parse(struct bench_opts *o, int argc, char **argv)
 	}
 	(void)cpl_set;
 	return 0;
+}
+
+const char *bench_iothread_label(const struct bench_opts *o, enum iothread_mode m)
+{
+	static char poll[32];
+
+	if (m != IOTHREAD_POLL)
+		return iothread_mode_name(m);
+	snprintf(poll, sizeof(poll), "poll:%llu", (unsigned long long)o->poll_max_ns);
+	return poll;
 }

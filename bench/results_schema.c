@@ -7,7 +7,7 @@
 #include "results_int.h"
 
 #define CONFIG_COLUMNS "scenario", "kind", "cpl", "notify", "irq", "queue_size", \
-	"batch", "event_idx", "completion", "halt_poll", "ring", "iothread"
+	"batch", "event_idx", "completion", "halt_poll", "ring", "iothread", "notification_data"
 
 const char *const results_samples_columns[] = {
 	CONFIG_COLUMNS,
@@ -52,6 +52,7 @@ int results_set_config(struct results_table *t, const struct results_config *c)
 	SET_STR("halt_poll", c->halt_poll);
 	SET_STR("ring", c->ring);
 	SET_STR("iothread", c->iothread);
+	SET_NUM("notification_data", c->notification_data);
 #undef SET_STR
 #undef SET_NUM
 	return ret;

@@ -329,6 +329,10 @@ void bench_write_meta(struct bench_ctx *c, bool final)
 	for (int i = 0; i < o->nrings; i++)
 		json_string(&j, NULL, o->rings[i] ? "packed" : "split");
 	json_array_end(&j);
+	json_array_begin(&j, "notification_data");
+	for (int i = 0; i < o->nnotification_data; i++)
+		json_i64(&j, NULL, o->notification_data[i]);
+	json_array_end(&j);
 	json_array_begin(&j, "iothread");
 	for (int i = 0; i < o->niothread; i++)
 		json_string(&j, NULL, bench_iothread_label(o, o->iothread_modes[i]));

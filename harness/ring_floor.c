@@ -223,6 +223,18 @@ static int loop_run(struct floor *f, struct virtio_blk_loop *l, uint64_t n, char
 	return r;
 }
 
+static uint64_t timed_requests(const struct ring_floor_cfg *cfg, uint64_t warmup_ns)
+{
+	uint64_t fit;
+
+	if (!cfg->timed_budget_ms || !cfg->warmup || !warmup_ns)
+		return cfg->requests;
+	fit = (uint64_t)((double)cfg->warmup * (double)cfg->timed_budget_ms * 1e6 / (double)warmup_ns);
+	if (fit < cfg->warmup)
+		fit = cfg->warmup;
+	return fit < cfg->requests ? fit : cfg->requests;
+}
+
 int ring_floor_run(const struct ring_floor_cfg *cfg, struct ring_floor_result *out,
 		   char *why, size_t why_len)
 {
@@ -246,7 +258,7 @@ int ring_floor_run(const struct ring_floor_cfg *cfg, struct ring_floor_result *o
 	};
 	struct virtio_blk_loop l = { .data_len = FLOOR_DATA_BYTES, .batch = cfg->batch };
 	struct virtio_mmio_stats st;
-	uint64_t t0, cpu0, iot0;
+	uint64_t t0, cpu0, iot0, n;
 	int r;
 
 	memset(out, 0, sizeof(*out));
@@ -283,9 +295,11 @@ int ring_floor_run(const struct ring_floor_cfg *cfg, struct ring_floor_result *o
 	if (r)
 		goto out;
 	virtio_blk_loop_reset(&l, qs);
+	t0 = clock_ns(CLOCK_MONOTONIC);
 	r = loop_run(&f, &l, cfg->warmup, why, why_len);
 	if (r)
 		goto out;
+	n = timed_requests(cfg, clock_ns(CLOCK_MONOTONIC) - t0);
 
 	l.bad_status = 0;
 	f.irqs = 0;
@@ -296,7 +310,7 @@ int ring_floor_run(const struct ring_floor_cfg *cfg, struct ring_floor_result *o
 	iot0 = virtio_kvm_iothread_cpu_ns(f.vk);
 	cpu0 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
 	t0 = clock_ns(CLOCK_MONOTONIC);
-	r = loop_run(&f, &l, cfg->requests, why, why_len);
+	r = loop_run(&f, &l, n, why, why_len);
 	out->ns = clock_ns(CLOCK_MONOTONIC) - t0;
 	out->driver_cpu_ns = clock_ns(CLOCK_THREAD_CPUTIME_ID) - cpu0;
 	out->iothread_cpu_ns = virtio_kvm_iothread_cpu_ns(f.vk);
@@ -311,7 +325,7 @@ int ring_floor_run(const struct ring_floor_cfg *cfg, struct ring_floor_result *o
 		out->device_notifies = n1 - out->device_notifies;
 		out->device_irqs = i1 - out->device_irqs;
 	}
-	out->completed = cfg->requests;
+	out->completed = n;
 	out->bad_status = l.bad_status;
 	out->kicks = virtio_blk_kicks(&f.drv) - out->warmup_kicks;
 	out->kicks_suppressed = virtio_blk_kicks_suppressed(&f.drv) - out->kicks_suppressed;

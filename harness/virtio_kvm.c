@@ -119,7 +119,7 @@ static uint64_t drain_fd(int fd)
 
 /* epoll data names the source: a queue index (< VK_MAX_QUEUES), one of
  * these, or SRC_DEV + i for the device's own fd i. */
-enum { SRC_STOP = 0xffff, SRC_RESAMPLE = 0xfffe, SRC_ZEROLEN = 0xfffd, SRC_DEV = 0x10000 };
+enum { SRC_STOP = 0xffff, SRC_RESAMPLE = 0xfffe, SRC_ALL_QUEUES = 0xfffd, SRC_DEV = 0x10000 };
 
 /* Handles what epoll returned; false when told to stop. */
 static bool dispatch(struct virtio_kvm *vk, const struct epoll_event *ev, int n)
@@ -141,7 +141,7 @@ static bool dispatch(struct virtio_kvm *vk, const struct epoll_event *ev, int n)
 			f->ready(f->ctx);
 			continue;
 		}
-		if (src == SRC_ZEROLEN) {
+		if (src == SRC_ALL_QUEUES) {
 			atomic_fetch_add_explicit(&vk->eventfd_kicks, drain_fd(vk->notify_fds[0]),
 						  memory_order_relaxed);
 			/* Counted before the call: its completions can end
@@ -303,14 +303,22 @@ static void *iothread_main(void *arg)
 	return NULL;
 }
 
+/* One eventfd for every queue: the zero-length wildcard, or the len-4
+ * wildcard that notification data needs. */
+static bool notify_fd_shared(const struct virtio_kvm *vk)
+{
+	return vk->cfg.notify == NOTIFY_IOEVENTFD_ZEROLEN ||
+	       (vk->cfg.notify == NOTIFY_IOEVENTFD && vk->cfg.notification_data);
+}
+
 static struct ioeventfd_spec notify_spec(struct virtio_kvm *vk, uint16_t q)
 {
 	struct ioeventfd_spec s = { .addr = vk->cfg.base + VIRTIO_MMIO_QUEUE_NOTIFY };
 
 	if (vk->cfg.notify == NOTIFY_IOEVENTFD) {
 		s.len = 4;
-		s.datamatch = true;
-		s.data = q;
+		s.datamatch = !vk->cfg.notification_data;
+		s.data = s.datamatch ? q : 0;
 	}
 	return s;
 }
@@ -335,10 +343,10 @@ static int vk_start(struct virtio_kvm *vk)
 		vk->bus_registered = true;
 	}
 
-	if (vk->cfg.notify == NOTIFY_IOEVENTFD)
-		vk->nr_notify_fds = vk->num_queues;
-	else if (vk->cfg.notify == NOTIFY_IOEVENTFD_ZEROLEN)
+	if (notify_fd_shared(vk))
 		vk->nr_notify_fds = 1;
+	else if (vk->cfg.notify == NOTIFY_IOEVENTFD)
+		vk->nr_notify_fds = vk->num_queues;
 	for (int i = 0; i < vk->nr_notify_fds; i++) {
 		struct ioeventfd_spec s = notify_spec(vk, (uint16_t)i);
 
@@ -367,7 +375,7 @@ static int vk_start(struct virtio_kvm *vk)
 		r = epoll_add(vk, vk->irq.resamplefd, SRC_RESAMPLE);
 	for (int i = 0; !r && i < vk->nr_notify_fds; i++)
 		r = epoll_add(vk, vk->notify_fds[i],
-			      vk->cfg.notify == NOTIFY_IOEVENTFD_ZEROLEN ? SRC_ZEROLEN : (uint32_t)i);
+			      notify_fd_shared(vk) ? SRC_ALL_QUEUES : (uint32_t)i);
 	for (unsigned int i = 0; !r && i < vk->nr_dev_fds; i++)
 		r = epoll_add(vk, vk->dev_fds[i].fd, SRC_DEV + i);
 	if (r)
@@ -429,8 +437,9 @@ static int attach(struct kvm_vm *vm, const struct guest_mem *mem, const struct v
 	/* A datamatch ioeventfd matches the bare queue index only: with
 	 * NOTIFICATION_DATA every kick would miss it and be trapped, and a
 	 * run labelled ioeventfd would time trapped exits. Not offered on
-	 * that wiring; the zero-length (wildcard) and trapped ones keep it. */
-	if (cfg->notify == NOTIFY_IOEVENTFD)
+	 * that wiring unless asked for (then the fd is a len-4 wildcard);
+	 * the zero-length (wildcard) and trapped ones keep it. */
+	if (cfg->notify == NOTIFY_IOEVENTFD && !cfg->notification_data)
 		mc.features_off |= 1ull << VIRTIO_F_NOTIFICATION_DATA;
 	mc.mem = mem;
 	r = virtio_mmio__create(&mc, &vk->dev);
@@ -481,7 +490,7 @@ struct virtio_mmio_dev *virtio_kvm_mmio(struct virtio_kvm *vk)
 
 int virtio_kvm_notify_fd(struct virtio_kvm *vk, uint16_t q)
 {
-	if (vk->cfg.notify == NOTIFY_IOEVENTFD_ZEROLEN)
+	if (notify_fd_shared(vk))
 		q = 0;
 	return q < vk->nr_notify_fds ? vk->notify_fds[q] : -1;
 }

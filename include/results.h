@@ -97,9 +97,11 @@ struct results_config {
 	const char *halt_poll;	/* host, off */
 	const char *ring;	/* split, packed (virtqueue layout) */
 	const char *iothread;	/* block, poll:MAX_NS, busy (how it waits for a kick) */
+	int notification_data;	/* 0/1: VIRTIO_F_NOTIFICATION_DATA negotiated */
 };
 /* A config with every field "not applicable". */
-#define RESULTS_CONFIG_NA { .cpl = -1, .queue_size = -1, .batch = -1, .event_idx = -1 }
+#define RESULTS_CONFIG_NA { .cpl = -1, .queue_size = -1, .batch = -1, .event_idx = -1, \
+			   .notification_data = -1 }
 int results_set_config(struct results_table *t, const struct results_config *cfg);
 
 /* samples.csv latency columns from a summary in TSC ticks (converted to ns);

@@ -36,6 +36,9 @@ struct ring_floor_cfg {
 	uint64_t poll_max_ns;		/* 0: the default */
 	int iothread_cpu;		/* -1: not pinned */
 	uint64_t warmup, requests;
+	/* 0, or fewer timed requests when the warm-up's rate says `requests`
+	 * would take longer than this (an emulated host): at least warmup. */
+	unsigned int timed_budget_ms;
 	unsigned int wait_timeout_ms;	/* a completion later than this fails the run */
 };
 

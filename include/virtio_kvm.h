@@ -8,6 +8,8 @@
  *  notify TRAPPED            QueueNotify exits to the vCPU thread (bus).
  *  notify IOEVENTFD          KVM_IOEVENTFD on QueueNotify, len 4, datamatch =
  *                            queue index, one eventfd per queue.
+ *                            With cfg.notification_data: one len-4
+ *                            wildcard for all queues (the data is lost).
  *  notify IOEVENTFD_ZEROLEN  one zero-length wildcard ioeventfd (KVM's
  *                            cheapest MMIO path); the iothread then looks
  *                            at every queue, since the write's data is lost.
@@ -78,6 +80,13 @@ struct virtio_kvm_cfg {
 	int iothread_cpu;	/* -1: not pinned */
 	enum iothread_mode iothread;
 	uint64_t poll_max_ns;	/* IOTHREAD_POLL; 0 = IOTHREAD_POLL_MAX_NS_DEFAULT */
+	/* Offer VIRTIO_F_NOTIFICATION_DATA on every wiring. A datamatch
+	 * ioeventfd cannot match its writes (queue index | ring position), so
+	 * IOEVENTFD then registers one len-4 wildcard ioeventfd on QueueNotify
+	 * for all queues instead: the data is lost to the device, and the
+	 * iothread looks at every queue, as with IOEVENTFD_ZEROLEN. False:
+	 * offered except on the datamatch wiring, which keeps per-queue fds. */
+	bool notification_data;
 };
 
 struct virtio_kvm_counters {

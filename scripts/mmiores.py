@@ -11,7 +11,8 @@ import os
 import subprocess
 
 CONFIG_COLUMNS = ["scenario", "kind", "cpl", "notify", "irq", "queue_size",
-                  "batch", "event_idx", "completion", "halt_poll", "ring", "iothread"]
+                  "batch", "event_idx", "completion", "halt_poll", "ring", "iothread",
+                  "notification_data"]
 IOTHREAD_KINDS = ("mmio_ioeventfd_datamatch", "mmio_ioeventfd_zerolen")
 
 
@@ -26,10 +27,13 @@ def _legacy_iothread(row):
 
 # Columns that results written before they existed lack, with the value
 # those results meant: notify and irq roundtrip rows before `ring` were
-# all split rings; ioeventfd rows before `iothread` had a blocking one.
+# all split rings; ioeventfd rows before `iothread` had a blocking one;
+# none of them negotiated notification data.
 LEGACY_COLUMNS = {"ring": lambda row: "split" if row.get("scenario") == "notify" or
                   (row.get("scenario"), row.get("kind")) == ("irq", "roundtrip") else "",
                   "iothread": _legacy_iothread,
+                  "notification_data": lambda row: "0" if (row.get("scenario"), row.get("kind")) in
+                  (("notify", "throughput"), ("irq", "roundtrip")) else "",
                   "eventfd_kicks": lambda row: "", "iothread_wakeups": lambda row: "",
                   "poll_hit_rate": lambda row: "", "poll_window_ns": lambda row: "",
                   "ring_floor_requests_per_s": lambda row: "", "ring_floor_ratio": lambda row: ""}
@@ -192,7 +196,29 @@ def ring_floor_key(cfg):
     d["cpl"] = ""
     d["irq"] = ""
     d["notify"] = "direct" if d["notify"] == "trapped" else "eventfd"
+    d["notification_data"] = ""
     return tuple(d[c] for c in CONFIG_COLUMNS)
+
+
+WAKEUP_PAIRS = (("mmio_ioeventfd_datamatch", "mmio_ioeventfd_nowaiter"),
+                ("pio_ioeventfd", "pio_ioeventfd_nowaiter"))
+
+
+def wakeup_split(summary):
+    """[(kind, cpl, iothread, nowaiter net p50, waited net p50)]: each exit
+    ioeventfd kind with a waiter next to its nowaiter twin at the same CPL."""
+    med = {}
+    for r in summary:
+        if r["scenario"] == "exit" and r["metric"] == "net_p50_ns":
+            d = config_dict(config_key(r))
+            med[(d["kind"], d["cpl"], d["iothread"])] = to_float(r["median"])
+    out = []
+    for waited, alone in WAKEUP_PAIRS:
+        for (kind, cpl, mode), v in sorted(med.items()):
+            base = med.get((alone, cpl, ""))
+            if kind == waited and v is not None and base is not None:
+                out.append((kind, cpl, mode, base, v))
+    return out
 
 
 def config_dict(key):
@@ -205,7 +231,7 @@ def config_label(key, skip=("scenario",)):
     parts = [d["kind"]] if "kind" not in skip and d["kind"] else []
     short = {"cpl": "cpl", "notify": "", "irq": "", "queue_size": "qs", "batch": "batch",
              "event_idx": "event_idx", "completion": "compl", "halt_poll": "halt_poll",
-             "ring": "", "iothread": "iothread"}
+             "ring": "", "iothread": "iothread", "notification_data": "notification_data"}
     for c in CONFIG_COLUMNS[2:]:
         if c in skip or d[c] == "":
             continue

@@ -7,12 +7,15 @@ Reads summary.csv and cdf.csv (schema: results/README.md) and writes, into
 RESULTS_DIR (or --out):
   exit_latency.{png,svg}      exit latency by kind: p50 bars, p99 whiskers, per CPL
   exit_latency_net.{png,svg}  the same net of the empty-loop floor
+  exit_wakeup_split.*         an ioeventfd write's net p50, stacked: exit + signal
+                              (its _nowaiter twin), then what the iothread adds
   cdf_<scenario>_cpl<N>.*     latency CDF per kind (log x), median over reps
   irq_cost.{png,svg}          IRQ cost by stage: p50 bars, p99 whiskers
   throughput_<completion>_cpl<N>.*   requests/s vs queue size (log2 x), a line
                               per notify mode (x batch, event_idx), error bars =
                               95% CI of the median
   cpu_per_req_<completion>_cpl<N>.*  vCPU and iothread CPU ns per request
+  ring_floor_<completion>.*   the ring floor's requests/s vs queue size (no VM)
   plots.json                  what was drawn, and why anything was not
 A plot whose data is absent is skipped with a note, never an error. The .dat
 file next to each plot holds exactly the numbers drawn. Exit status 0 unless
@@ -192,12 +195,12 @@ def plot_cdfs(out_dir, cdf_rows):
     return res
 
 
-def notify_lines(summary, completion, cpl, metric):
+def notify_lines(summary, completion, cpl, metric, kind="throughput"):
     """{line label: [(queue_size, median, lo, hi)]} for one completion mode and CPL."""
     out = {}
     for r in summary:
-        if (r["scenario"] != "notify" or r["completion"] != completion or r["cpl"] != cpl
-                or r["metric"] != metric):
+        if (r["scenario"] != "notify" or r["kind"] != kind or r["completion"] != completion
+                or r["cpl"] != cpl or r["metric"] != metric):
             continue
         qs = mmiores.to_float(r["queue_size"])
         med = mmiores.to_float(r["median"])
@@ -243,7 +246,8 @@ def suspect_note(failed, scenario, **match):
 
 def plot_notify(out_dir, summary, failed):
     res = []
-    variants = sorted({(r["completion"], r["cpl"]) for r in summary if r["scenario"] == "notify"})
+    variants = sorted({(r["completion"], r["cpl"]) for r in summary
+                       if r["scenario"] == "notify" and r["kind"] == "throughput"})
     if not variants:
         return [dict(name="throughput", title="Notification throughput", ok=False,
                      note="no notify rows in summary.csv")]
@@ -271,7 +275,45 @@ def plot_notify(out_dir, summary, failed):
             res.append(line_plot(out_dir, name, title, "CPU ns per request", series, logy=True))
         else:
             res.append(dict(name=name, title=title, ok=False, note="no CPU-per-request values"))
+    for comp in sorted({r["completion"] for r in summary
+                        if r["scenario"] == "notify" and r["kind"] == "ring_floor"}):
+        lines = notify_lines(summary, comp, "", "requests_per_s", kind="ring_floor")
+        name = f"ring_floor_{comp or 'na'}"
+        title = (f"Ring floor (no VM): requests/s vs queue size, completion by {comp or 'n/a'} "
+                 f"(error bars: 95% CI){suspect_note(failed, 'notify', kind='ring_floor', completion=comp)}")
+        if lines:
+            res.append(line_plot(out_dir, name, title, "requests/s",
+                                 [(lbl, 1, pts) for lbl, pts in sorted(lines.items())], logy=True))
+        else:
+            res.append(dict(name=name, title=title, ok=False, note="no requests_per_s values"))
     return res
+
+
+def plot_wakeup_split(out_dir, summary):
+    """Stacked bars, linear scale: an ioeventfd write's net p50 as the write
+    nobody waits on (exit + signal) and what the waiting iothread adds."""
+    name, title = "exit_wakeup_split", ("Where an ioeventfd write's time goes (net p50 medians): "
+                                        "exit + signal (nowaiter), then what the waiter adds")
+    rows = mmiores.wakeup_split(summary)
+    if not rows:
+        return [dict(name=name, title=title, ok=False,
+                     note="no ioeventfd kind with its nowaiter twin in summary.csv")]
+    base = os.path.join(out_dir, name)
+    data, xt = [], []
+    for i, (kind, cpl, mode, alone, total) in enumerate(rows):
+        xt.append(f"{gplot.quote(f'{kind} cpl{cpl} {mode}')} {i}")
+        data.append((i, max(alone, 0.0), max(total, alone, 0.0), i - 0.35, i + 0.35))
+    gplot.write_data(base + ".dat", data)
+    dat = gplot.quote(base + ".dat")
+    body = (f"set title {gplot.quote(title)}\nset ylabel 'ns'\nset grid y\nset key outside top center horizontal\n"
+            f"set bmargin 11\nset xtics rotate by -30 ({', '.join(xt)})\n"
+            f"set xrange [-0.6:{len(rows) - 0.4}]\nset yrange [0:*]\n"
+            f"plot {dat} using 1:2:4:5:(0):2 with boxxyerror fs solid 0.7 lc rgb '{COLORS[0]}' "
+            f"title 'exit + signal (nowaiter)', "
+            f"{dat} using 1:3:4:5:2:3 with boxxyerror fs solid 0.7 lc rgb '{COLORS[1]}' "
+            f"title 'added by the waiting iothread'")
+    ok, msg = gplot.render(body, base, width=max(800, 90 * len(rows) + 200))
+    return [dict(name=name, title=title, ok=ok, note=None if ok else msg)]
 
 
 def plot_all(run_dir, out_dir=None):
@@ -294,6 +336,7 @@ def plot_all(run_dir, out_dir=None):
     except mmiores.ResultsError:
         failed = {}
     res = plot_exit(out_dir, summary, failed)
+    res += plot_wakeup_split(out_dir, summary)
     if cdf_note:
         res.append(dict(name="cdf", title="Latency CDF", ok=False, note=cdf_note))
     else:

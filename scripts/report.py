@@ -262,31 +262,17 @@ def floor_ratio_table(summary, failed):
     return out
 
 
-WAKEUP_PAIRS = (("mmio_ioeventfd_datamatch", "mmio_ioeventfd_nowaiter"),
-                ("pio_ioeventfd", "pio_ioeventfd_nowaiter"))
-
-
 def wakeup_split_table(summary):
     """Where an ioeventfd write's time goes: the net p50 of the same write
     nobody waits on (exit + signal), and what each iothread mode adds on top
     (its wake-up, or none when it does not sleep)."""
-    med = {}
-    for r in summary:
-        if r["scenario"] == "exit" and r["metric"] == "net_p50_ns":
-            d = mmiores.config_dict(mmiores.config_key(r))
-            med[(d["kind"], d["cpl"], d["iothread"])] = mmiores.to_float(r["median"])
-    rows = []
-    for waited, alone in WAKEUP_PAIRS:
-        for (kind, cpl, mode), v in sorted(med.items()):
-            base = med.get((alone, cpl, ""))
-            if kind != waited or v is None or base is None:
-                continue
-            rows.append([waited, cpl, mode, fmt(base, " ns"), fmt(v - base, " ns"), fmt(v, " ns")])
+    rows = [[kind, cpl, mode, fmt(alone, " ns"), fmt(total - alone, " ns"), fmt(total, " ns")]
+            for kind, cpl, mode, alone, total in mmiores.wakeup_split(summary)]
     if not rows:
         return []
     out = ["Where an ioeventfd write's time goes (net p50 medians, same run): the write "
            "to an eventfd nobody waits on, and what the waiting iothread adds (its wake-up "
-           "for `block`):", ""]
+           "for `block`; plot exit_wakeup_split):", ""]
     out += md_table(["kind", "cpl", "iothread", "exit + signal (nowaiter)", "added by the waiter",
                      "total"], rows)
     return out

@@ -169,6 +169,7 @@ struct variant {
 	uint64_t features;
 	uint32_t qs;
 	enum iothread_mode iothread;	/* ioeventfd wirings */
+	bool nd_wiring;			/* wire.notification_data: a wildcard ioeventfd */
 };
 
 static void run_variant(const struct variant *v)
@@ -176,7 +177,8 @@ static void run_variant(const struct variant *v)
 	struct virtio_dev_desc desc = {
 		.dev = { .device_id = VIRTIO_ID_BLOCK, .num_queues = 1, .queue_size_max = MAX_QS,
 			 .ops = &answer_ops },
-		.wire = { .notify = v->notify, .irq = v->irq, .iothread_cpu = -1, .iothread = v->iothread },
+		.wire = { .notify = v->notify, .irq = v->irq, .iothread_cpu = -1, .iothread = v->iothread,
+			  .notification_data = v->nd_wiring },
 	};
 	struct virtio_mmio_stats st;
 	struct virtio_kvm_counters kc;
@@ -207,8 +209,10 @@ static void run_variant(const struct variant *v)
 	virtio_mmio__get_queue_stats(dev, 0, &qst);
 	virtio_kvm_get_counters(vk, &kc);
 	/* NOTIFICATION_DATA is withdrawn where a datamatch ioeventfd could not
-	 * match it, kept elsewhere; an ioeventfd wiring traps no kick. */
-	ndata_ok = !!(uc.args[5] & ndata) == (!!(v->features & ndata) && v->notify != NOTIFY_IOEVENTFD);
+	 * match it (unless the wiring is the wildcard that can), kept
+	 * elsewhere; an ioeventfd wiring traps no kick. */
+	ndata_ok = !!(uc.args[5] & ndata) ==
+		   (!!(v->features & ndata) && (v->notify != NOTIFY_IOEVENTFD || v->nd_wiring));
 	trapped = st.notifies - kc.iothread_notifies;
 	if (v->notify != NOTIFY_TRAPPED && trapped)
 		ndata_ok = false;
@@ -236,12 +240,13 @@ static void run_variant(const struct variant *v)
 			  kc.iothread_wakeups, uc.args[3], kc.polls_hit, kc.polls_slept, kc.poll_window_ns);
 	ktap_result(uc.args[1] == REQUESTS && uc.args[2] == 0 && !invalid && !violations &&
 		    !st.needs_reset && notifies_ok && ndata_ok && mode_ok,
-		    "packed, CPL%u %s/%s + %s, %s, features 0x%" PRIx64 ", queue %u: %" PRIu64
+		    "packed, CPL%u %s%s/%s + %s, %s, features 0x%" PRIx64 ", queue %u: %" PRIu64
 		    " requests, %" PRIu64 " wrong answers, %" PRIu64 " kicks (%" PRIu64
 		    " suppressed), negotiated 0x%" PRIx64 ", device saw %" PRIu64 " notifies (%"
 		    PRIu64 " trapped) and raised %" PRIu64
 		    " interrupts (%" PRIu64 " suppressed); invalid %" PRIu64 ", violations %" PRIu64
 		    ", needs_reset %" PRIu64, v->cpl, virtio_notify_mode_name(v->notify),
+		    v->nd_wiring ? " (wildcard for notification data)" : "",
 		    v->notify == NOTIFY_TRAPPED ? "vcpu" : iothread_mode_name(v->iothread), irq_method_name(v->irq), v->by_irq ? "interrupt" : "polled", v->features, v->qs,
 		    uc.args[1], uc.args[2], uc.args[3], uc.args[4], uc.args[5], st.notifies, trapped,
 		    qst.used_irqs,
@@ -255,17 +260,19 @@ int main(void)
 	const uint64_t ring = (1ull << VIRTIO_RING_F_EVENT_IDX) | (1ull << VIRTIO_RING_F_INDIRECT_DESC);
 	const uint64_t ndata = 1ull << VIRTIO_F_NOTIFICATION_DATA;
 	struct variant variants[] = {
-		{ 0, NOTIFY_TRAPPED, IRQ_METHOD_LINE, false, 0, 100, IOTHREAD_BLOCK },
-		{ 0, NOTIFY_TRAPPED, IRQ_METHOD_LINE, true, ring, 256, IOTHREAD_BLOCK },
-		{ 0, NOTIFY_IOEVENTFD, IRQ_METHOD_IRQFD, false, ring, 7, IOTHREAD_BLOCK },
-		{ 0, NOTIFY_IOEVENTFD, IRQ_METHOD_IRQFD, true, 0, 64, IOTHREAD_BLOCK },
-		{ 0, NOTIFY_TRAPPED, IRQ_METHOD_LINE, false, ndata | ring, 5, IOTHREAD_BLOCK },
-		{ 0, NOTIFY_IOEVENTFD, IRQ_METHOD_IRQFD, true, ndata | ring, 64, IOTHREAD_BLOCK },
-		{ 0, NOTIFY_IOEVENTFD_ZEROLEN, IRQ_METHOD_IRQFD, false, ndata, 16, IOTHREAD_BLOCK },
-		{ 0, NOTIFY_IOEVENTFD, IRQ_METHOD_IRQFD, false, ring, 64, IOTHREAD_BUSY },
-		{ 0, NOTIFY_IOEVENTFD, IRQ_METHOD_IRQFD, true, 0, 64, IOTHREAD_BUSY },
-		{ 0, NOTIFY_IOEVENTFD, IRQ_METHOD_IRQFD, true, ring, 64, IOTHREAD_POLL },
-		{ 0, NOTIFY_IOEVENTFD_ZEROLEN, IRQ_METHOD_IRQFD, false, 0, 16, IOTHREAD_POLL },
+		{ 0, NOTIFY_TRAPPED, IRQ_METHOD_LINE, false, 0, 100, IOTHREAD_BLOCK, false },
+		{ 0, NOTIFY_TRAPPED, IRQ_METHOD_LINE, true, ring, 256, IOTHREAD_BLOCK, false },
+		{ 0, NOTIFY_IOEVENTFD, IRQ_METHOD_IRQFD, false, ring, 7, IOTHREAD_BLOCK, false },
+		{ 0, NOTIFY_IOEVENTFD, IRQ_METHOD_IRQFD, true, 0, 64, IOTHREAD_BLOCK, false },
+		{ 0, NOTIFY_TRAPPED, IRQ_METHOD_LINE, false, ndata | ring, 5, IOTHREAD_BLOCK, false },
+		{ 0, NOTIFY_IOEVENTFD, IRQ_METHOD_IRQFD, true, ndata | ring, 64, IOTHREAD_BLOCK, false },
+		{ 0, NOTIFY_IOEVENTFD_ZEROLEN, IRQ_METHOD_IRQFD, false, ndata, 16, IOTHREAD_BLOCK, false },
+		{ 0, NOTIFY_IOEVENTFD, IRQ_METHOD_IRQFD, false, ring, 64, IOTHREAD_BUSY, false },
+		{ 0, NOTIFY_IOEVENTFD, IRQ_METHOD_IRQFD, true, 0, 64, IOTHREAD_BUSY, false },
+		{ 0, NOTIFY_IOEVENTFD, IRQ_METHOD_IRQFD, true, ring, 64, IOTHREAD_POLL, false },
+		{ 0, NOTIFY_IOEVENTFD_ZEROLEN, IRQ_METHOD_IRQFD, false, 0, 16, IOTHREAD_POLL, false },
+		{ 0, NOTIFY_IOEVENTFD, IRQ_METHOD_IRQFD, true, ndata | ring, 64, IOTHREAD_BLOCK, true },
+		{ 0, NOTIFY_IOEVENTFD, IRQ_METHOD_IRQFD, false, ndata, 16, IOTHREAD_BUSY, true },
 	};
 	const unsigned int n = ARRAY_SIZE(variants);
 

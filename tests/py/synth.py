@@ -20,7 +20,9 @@ EXIT_BASE_NS = {
     "empty_loop": (2700, 0.7), "mmio_write_trapped": (14500, 52000),
     "mmio_read_config": (14800, 51000), "mmio_read_isr": (14900, 51500),
     "mmio_ioeventfd_datamatch": (4150, 5600), "mmio_ioeventfd_zerolen": (4200, 4800),
+    "mmio_ioeventfd_nowaiter": (3100, 3600),
     "pio_trapped": (15200, 50000), "pio_ioeventfd": (4000, 5300),
+    "pio_ioeventfd_nowaiter": (2900, 3400),
     "cpuid": (5350, 8900), "vmcall": (5000, 8500),
 }
 IRQ_BASE_NS = {

@@ -228,9 +228,9 @@ static void schema_helpers(void)
 	struct stats_summary st;
 
 	TEST_ASSERT(results_run_open(&run, root, "run") == 0, "run open");
-	CHECK_EQ(results_samples_ncolumns, 47);
-	CHECK_EQ(results_summary_ncolumns, 20);
-	CHECK_EQ(results_cdf_ncolumns, 15);
+	CHECK_EQ(results_samples_ncolumns, 48);
+	CHECK_EQ(results_summary_ncolumns, 21);
+	CHECK_EQ(results_cdf_ncolumns, 16);
 	CHECK_EQ(results_table_create(&sum, run, "summary.csv", results_summary_columns,
 				      results_summary_ncolumns), 0);
 	cfg.scenario = "exit";
@@ -239,7 +239,7 @@ static void schema_helpers(void)
 	CHECK_EQ(results_add_summary(sum, &cfg, "p50_ns", "ns", per_rep, 6), 0);
 	snprintf(path, sizeof(path), "%s/summary.csv", results_run_dir(run));
 	s = slurp(path);
-	CHECK(s && strstr(s, "\nexit,mmio_write_trapped,3,,,,,,,,,,p50_ns,ns,6,109,100,120,100,120\n"));
+	CHECK(s && strstr(s, "\nexit,mmio_write_trapped,3,,,,,,,,,,,p50_ns,ns,6,109,100,120,100,120\n"));
 	free(s);
 	results_table_destroy(sum);
 
@@ -251,8 +251,8 @@ static void schema_helpers(void)
 	CHECK_EQ(results_table_rows(cdf), stats_cdf_nquantiles);
 	snprintf(path, sizeof(path), "%s/cdf.csv", results_run_dir(run));
 	s = slurp(path);
-	CHECK(s && strstr(s, "\nexit,mmio_write_trapped,3,,,,,,,,,,0,0.5,1499.5\n"));
-	CHECK(s && strstr(s, "\nexit,mmio_write_trapped,3,,,,,,,,,,0,0.001,1000.999\n"));
+	CHECK(s && strstr(s, "\nexit,mmio_write_trapped,3,,,,,,,,,,,0,0.5,1499.5\n"));
+	CHECK(s && strstr(s, "\nexit,mmio_write_trapped,3,,,,,,,,,,,0,0.001,1000.999\n"));
 	free(s);
 	CHECK_EQ(results_add_cdf(cdf, &cfg, 1, ticks, 0, 2000000), -EINVAL);
 	{	/* a block that fails half-way leaves no partial rows */
@@ -282,7 +282,7 @@ static void schema_helpers(void)
 	snprintf(path, sizeof(path), "%s/samples.csv", results_run_dir(run));
 	s = slurp(path);
 	/* p50 = 2999 ticks = 1499.5 ns; floor 200 ticks = 100 ns; net 1399.5 ns */
-	CHECK(s && strstr(s, "\nexit,mmio_write_trapped,3,,,,,,,,,,0,1000,1000,1499.5,"));
+	CHECK(s && strstr(s, "\nexit,mmio_write_trapped,3,,,,,,,,,,,0,1000,1000,1499.5,"));
 	CHECK(s && strstr(s, ",100,1399.5,"));
 	free(s);
 	results_table_destroy(smp);

@@ -193,9 +193,9 @@ static void all_reps_summarized(void)
 	CHECK_EQ(run_fake("ok", FAKE_OK), 0);
 	sum = slurp("ok", "summary.csv");
 	CHECK_EQ(count(sum, "\nfake,"), 4);
-	CHECK(strstr(sum, "fake,alpha,3,,,,,,,,,,p50_ns,ns,3,100,"));
-	CHECK(strstr(sum, "fake,beta,3,,,,,,,,,,p50_ns,ns,3,101,"));
-	CHECK(strstr(sum, "fake,alpha,3,,,,,,,,,,requests_per_s,1/s,3,1001,"));
+	CHECK(strstr(sum, "fake,alpha,3,,,,,,,,,,,p50_ns,ns,3,100,"));
+	CHECK(strstr(sum, "fake,beta,3,,,,,,,,,,,p50_ns,ns,3,101,"));
+	CHECK(strstr(sum, "fake,alpha,3,,,,,,,,,,,requests_per_s,1/s,3,1001,"));
 	CHECK_EQ(ctx.configs_total, 1);
 	CHECK_EQ(ctx.configs_done, 1);
 	CHECK_EQ(fake_prepared, 1);
@@ -212,7 +212,7 @@ static void failed_rep_keeps_earlier(void)
 	sum = slurp("fail", "summary.csv");
 	meta = slurp("fail", "meta.json");
 	CHECK_EQ(count(sum, "\nfake,"), 4);
-	CHECK(strstr(sum, "fake,alpha,3,,,,,,,,,,p50_ns,ns,1,0,"));
+	CHECK(strstr(sum, "fake,alpha,3,,,,,,,,,,,p50_ns,ns,1,0,"));
 	CHECK(strstr(meta, "\"reason\": \"repetition 1: the guest fell over\""));
 	CHECK(strstr(meta, "\"kind\": \"the config\""));
 	CHECK(strstr(meta, "\"cut_short\": null"));
