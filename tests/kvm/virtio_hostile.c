@@ -17,7 +17,12 @@
  *  - the guest resets the device (a fresh virtio_blk_init), and a write and
  *    a read of a sector complete with VIRTIO_BLK_S_OK and the right data.
  * Runs with trapped notifications + KVM_IRQ_LINE, ioeventfd (datamatch) +
- * irqfd, and zero-length ioeventfd + resampling irqfd.
+ * irqfd, and zero-length ioeventfd + resampling irqfd, over the split ring
+ * and again over the packed ring (VIRTIO_F_RING_PACKED) with its own cases:
+ * a bad buffer id, a list whose later descriptor is not available, a list
+ * crossing the ring end with the old wrap counter, a list running into used
+ * descriptors (more than the ring holds), an event suppression offset out
+ * of range, and the indirect, order, address and layout cases again.
  * The guest runs at CPL3.
  */
 #include <errno.h>
@@ -78,6 +83,34 @@ static const struct {
 	[H_READONLY] = { "readable-only chain for a read (the device must write)", VQ_ERR_DEVICE },
 };
 
+/* The packed ring's cases: the bad list starts 3 slots after a good one. */
+enum pcase {
+	P_ID, P_CHAIN_FLAGS, P_WRAP_CROSS, P_RUN_ROUND, P_EVENT_OFF, P_IND_OFF, P_IND_LEN40,
+	P_IND_NESTED, P_ORDER, P_ADDR_OUT, P_READONLY, P_NR
+};
+
+static const struct {
+	const char *name;
+	enum virtq_err err;
+} pcases[P_NR] = {
+	[P_ID] = { "buffer id == queue size", VQ_ERR_ID },
+	[P_CHAIN_FLAGS] = { "a list's second descriptor not available (avail/used flags of the "
+			    "other lap)", VQ_ERR_CHAIN_FLAGS },
+	[P_WRAP_CROSS] = { "a list crossing the ring end with the old wrap counter",
+			   VQ_ERR_CHAIN_FLAGS },
+	[P_RUN_ROUND] = { "a list longer than the free ring (runs into used descriptors)",
+			  VQ_ERR_CHAIN_FLAGS },
+	[P_EVENT_OFF] = { "driver event suppression offset >= queue size", VQ_ERR_EVENT_OFF },
+	[P_IND_OFF] = { "INDIRECT without negotiating it", VQ_ERR_INDIRECT_OFF },
+	[P_IND_LEN40] = { "indirect table length 40 (not a multiple of 16)", VQ_ERR_INDIRECT_LEN },
+	[P_IND_NESTED] = { "nested indirect table", VQ_ERR_INDIRECT_NESTED },
+	[P_ORDER] = { "writable descriptor before a readable one", VQ_ERR_ORDER },
+	[P_ADDR_OUT] = { "data buffer outside guest RAM", VQ_ERR_ADDR },
+	[P_READONLY] = { "readable-only list for a read (the device must write)", VQ_ERR_DEVICE },
+};
+
+#define GOOD_ID		8	/* the good request's id (split: its head) */
+
 enum { SYNC_GOOD = 1, SYNC_BAD };
 
 /* ---- guest ------------------------------------------------------------ */
@@ -110,18 +143,21 @@ GUEST_CODE static bool bytes_are(const volatile uint8_t *p, uint8_t v, uint32_t 
 }
 
 /* Brings the device up and proves it works: one write and one read. */
-GUEST_CODE static void bring_up_and_check(uint64_t area, uint64_t c)
+GUEST_CODE static void bring_up_and_check(uint64_t area, uint64_t c, bool packed)
 {
 	struct virtio_blk_drv *b = &hostile_drv;
 	struct virtio_blk_req *req = (void *)(area + A_REQ);
 	uint8_t *data = (void *)(area + A_DATA), *data2 = (void *)(area + A_DATA2);
-	uint64_t wanted = c == H_IND_OFF ? 0 : 1ULL << VIRTIO_RING_F_INDIRECT_DESC;
+	bool no_ind = packed ? c == P_IND_OFF : c == H_IND_OFF;
+	uint64_t wanted = (no_ind ? 0 : 1ULL << VIRTIO_RING_F_INDIRECT_DESC) |
+			  (packed ? 1ULL << VIRTIO_F_RING_PACKED | 1ULL << VIRTIO_RING_F_EVENT_IDX : 0);
 	int qs, rc_w, rc_r;
 	bool same = true;
 
 	qs = virtio_blk_init(b, VIRTIO_MMIO_BASE, wanted, QSIZE, (void *)(area + A_RING), 4096,
 			     (void *)(area + A_SLOTS));
 	GUEST_ASSERT_EQ(qs, QSIZE);
+	GUEST_ASSERT_EQ(b->packed, packed);
 	for (uint32_t i = 0; i < 512; i++) {
 		data[i] = (uint8_t)(i * 3 + c);
 		data2[i] = 0;
@@ -130,12 +166,173 @@ GUEST_CODE static void bring_up_and_check(uint64_t area, uint64_t c)
 	rc_r = virtio_blk_rw(b, req, false, c % DISK_SECTORS, data2, 512);
 	for (uint32_t i = 0; i < 512; i++)
 		same &= data2[i] == data[i];
+	/* The wrap case needs its lists to reach the ring's end: more good
+	 * reads first, before the host's count of this case begins. */
+	while (packed && c == P_WRAP_CROSS && b->pq.next_avail != QSIZE - 4)
+		GUEST_ASSERT_EQ(virtio_blk_rw(b, req, false, 0, data2, 512), VIRTIO_BLK_S_OK);
 	GUEST_SYNC(SYNC_GOOD, c, (uint64_t)(int64_t)rc_w, (uint64_t)(int64_t)rc_r, same,
 		   virtio_mmio_status(&b->mmio));
 }
 
-GUEST_CODE static void hostile_guest_main(uint64_t area, uint64_t ram_bytes)
+/* ---- packed ring ------------------------------------------------------ */
+
+/* The flags that make a descriptor available, or mark it used, in a lap. */
+GUEST_CODE static uint16_t p_avail(bool wrap)
 {
+	return wrap ? 1u << VRING_PACKED_DESC_F_AVAIL : 1u << VRING_PACKED_DESC_F_USED;
+}
+
+GUEST_CODE static bool p_is_used(uint16_t flags, bool wrap)
+{
+	return !!(flags & (1u << VRING_PACKED_DESC_F_AVAIL)) == wrap &&
+	       !!(flags & (1u << VRING_PACKED_DESC_F_USED)) == wrap;
+}
+
+GUEST_CODE static void p_put(struct vring_packed_desc *d, uint64_t addr, uint32_t len, uint16_t id,
+			     uint16_t flags)
+{
+	d->addr = addr;
+	d->len = len;
+	d->id = id;
+	d->flags = flags;
+}
+
+GUEST_CODE static void hostile_packed(uint64_t area, uint64_t ram_bytes)
+{
+	struct virtio_blk_drv *b = &hostile_drv;
+	struct vring_pdrv *q = &b->pq;
+	struct virtio_blk_outhdr *hdr = (void *)(area + A_HDR);
+	volatile uint8_t *status = (void *)(area + A_STATUS);
+	struct vring_packed_desc *ind = (void *)(area + A_IND), *ind2 = (void *)(area + A_IND2);
+	uint8_t *data = (void *)(area + A_DATA);
+	const uint16_t WR = VRING_DESC_F_WRITE, NX = VRING_DESC_F_NEXT, IN = VRING_DESC_F_INDIRECT;
+
+	for (uint64_t c = 0; c < P_NR; c++) {
+		struct vring_packed_desc *d;
+		uint16_t s, bad_id = 3, nbad = 3, flags[QSIZE];
+		uint32_t st, st2, used;
+		bool w, untouched;
+
+		bring_up_and_check(area, c, true);
+		d = q->desc;
+		s = q->next_avail;
+		w = q->avail_wrap;
+
+		hdr->type = VIRTIO_BLK_T_IN;
+		hdr->ioprio = 0;
+		hdr->sector = 0;
+		guest_memset(data, 0x5a, 512);
+		*status = 0xee;
+		hostile_isr_bits = 0;
+
+		/* Position i after s: its slot, and the flags that make it
+		 * available in its lap. */
+#define SLOT(i) ((uint16_t)((s + (i)) % QSIZE))
+#define AVAIL(i) p_avail(w ^ (s + (i) >= QSIZE))
+		/* A good write of sector 5 in slots s..s+2, then the bad read. */
+		((struct virtio_blk_outhdr *)(area + A_HDR2))->type = VIRTIO_BLK_T_OUT;
+		((struct virtio_blk_outhdr *)(area + A_HDR2))->ioprio = 0;
+		((struct virtio_blk_outhdr *)(area + A_HDR2))->sector = 5;
+		*(volatile uint8_t *)(area + A_STATUS2) = 0xee;
+		p_put(&d[SLOT(1)], area + A_DATA2, 512, 0, NX | AVAIL(1));
+		p_put(&d[SLOT(2)], area + A_STATUS2, 1, GOOD_ID, WR | AVAIL(2));
+		p_put(&ind[0], area + A_HDR, 16, 0, 0);
+		p_put(&ind[1], area + A_DATA, 512, 0, WR);
+		p_put(&ind[2], area + A_STATUS, 1, 0, WR);
+		p_put(&ind2[0], area + A_HDR, 16, 0, 0);
+		flags[0] = NX;
+		flags[1] = WR | NX;
+		flags[2] = WR;
+		switch (c) {
+		case P_ID:
+			bad_id = QSIZE;
+			break;
+		case P_CHAIN_FLAGS:
+			break;		/* below: the second descriptor's lap */
+		case P_WRAP_CROSS:
+			break;		/* below: the old wrap past the end */
+		case P_RUN_ROUND:
+			nbad = QSIZE - 3;	/* every free slot, each with NEXT */
+			for (int i = 0; i < nbad; i++)
+				flags[i] = NX | (i ? WR : 0);
+			break;
+		case P_EVENT_OFF:
+			nbad = 0;		/* no bad list: the event area is bad */
+			q->driver_evt->off_wrap = QSIZE + 3;
+			q->driver_evt->flags = VRING_PACKED_EVENT_FLAG_DESC;
+			break;
+		case P_IND_OFF:
+		case P_IND_NESTED:
+			nbad = 1;
+			flags[0] = IN;
+			if (c == P_IND_NESTED)
+				ind[0].flags = IN;
+			break;
+		case P_IND_LEN40:
+			nbad = 1;
+			flags[0] = IN;
+			break;
+		case P_ORDER:
+			flags[0] = WR | NX;
+			flags[1] = NX;
+			break;
+		case P_ADDR_OUT:
+		case P_READONLY:
+			if (c == P_READONLY)
+				flags[1] = NX, flags[2] = 0;
+			break;
+		}
+		for (int i = nbad - 1; i >= 0; i--) {
+			uint64_t addr = i == 0 ? area + A_HDR : i == 1 ? area + A_DATA : area + A_STATUS;
+			uint32_t len = i == 0 ? 16 : i == 1 ? 512 : 1;
+			uint16_t lap = AVAIL(3 + i);
+
+			if (flags[i] & IN) {
+				addr = area + A_IND;
+				len = c == P_IND_LEN40 ? 40 : 48;
+			}
+			if (c == P_ADDR_OUT && i == 1)
+				addr = ram_bytes + 0x10000;
+			if (c == P_RUN_ROUND && i > 0)
+				addr = area + A_DATA, len = 16;
+			if (c == P_CHAIN_FLAGS && i == 1)
+				lap = AVAIL(3 + i) ^ (1u << VRING_PACKED_DESC_F_AVAIL | 1u << VRING_PACKED_DESC_F_USED);
+			if (c == P_WRAP_CROSS && s + 3 + i >= QSIZE)
+				lap = p_avail(w);	/* should have flipped */
+			p_put(&d[SLOT(3 + i)], addr, len, i == nbad - 1 ? bad_id : 0, flags[i] | lap);
+		}
+		/* The good list's first descriptor last: it publishes both. */
+		guest_wmb();
+		p_put(&d[SLOT(0)], area + A_HDR2, 16, 0, NX | AVAIL(0));
+		guest_mb();
+		mmio_write32(VIRTIO_MMIO_BASE + VIRTIO_MMIO_QUEUE_NOTIFY, 0);
+
+		while (!(hostile_isr_bits & VIRTIO_MMIO_INT_CONFIG))
+			guest_halt_unless(&hostile_wake);
+		st = mmio_read32(VIRTIO_MMIO_BASE + VIRTIO_MMIO_STATUS);
+		mmio_write32(VIRTIO_MMIO_BASE + VIRTIO_MMIO_QUEUE_NOTIFY, 0);
+		st2 = mmio_read32(VIRTIO_MMIO_BASE + VIRTIO_MMIO_STATUS);
+		untouched = bytes_are(data, 0x5a, 512) && *status == 0xee &&
+			    hdr->type == VIRTIO_BLK_T_IN && hdr->sector == 0;
+		/* Used elements: the good list's at s, none where the bad
+		 * list's would go (slot s + 3). */
+		used = p_is_used(d[SLOT(0)].flags, w) +
+		       (nbad && p_is_used(d[SLOT(3)].flags, w ^ (s + 3 >= QSIZE)));
+		GUEST_SYNC(SYNC_BAD, c, st, hostile_isr_bits,
+			   used | (uint64_t)d[SLOT(0)].id << 16 | (uint64_t)d[SLOT(0)].len << 32,
+			   untouched | (uint64_t)st2 << 8 |
+			   (uint64_t)*(volatile uint8_t *)(area + A_STATUS2) << 40);
+#undef SLOT
+#undef AVAIL
+	}
+	bring_up_and_check(area, P_NR, true);
+	GUEST_DONE();
+}
+
+GUEST_CODE static void hostile_guest_main(uint64_t area, uint64_t ram_bytes, uint64_t packed)
+{
+	if (packed)
+		hostile_packed(area, ram_bytes);
 	struct virtio_blk_drv *b = &hostile_drv;
 	struct vring_drv *q = &b->vq;
 	struct virtio_blk_outhdr *hdr = (void *)(area + A_HDR);
@@ -150,7 +347,7 @@ GUEST_CODE static void hostile_guest_main(uint64_t area, uint64_t ram_bytes)
 		uint32_t st, st2;
 		bool untouched;
 
-		bring_up_and_check(area, c);
+		bring_up_and_check(area, c, false);
 		d = q->vr.desc;
 
 		/* Poison everything the bad chain names. */
@@ -224,14 +421,14 @@ GUEST_CODE static void hostile_guest_main(uint64_t area, uint64_t ram_bytes)
 		}
 		/* A good write of sector 5 (descriptors 8-10) ahead of it in the
 		 * same kick: it completes, the bad chain stops the queue. */
-		set_desc(&d[8], area + A_HDR2, 16, NX, 9);
+		set_desc(&d[GOOD_ID], area + A_HDR2, 16, NX, 9);
 		set_desc(&d[9], area + A_DATA2, 512, NX, 10);
 		set_desc(&d[10], area + A_STATUS2, 1, WR, 0);
 		((struct virtio_blk_outhdr *)(area + A_HDR2))->type = VIRTIO_BLK_T_OUT;
 		((struct virtio_blk_outhdr *)(area + A_HDR2))->ioprio = 0;
 		((struct virtio_blk_outhdr *)(area + A_HDR2))->sector = 5;
 		*(volatile uint8_t *)(area + A_STATUS2) = 0xee;
-		q->vr.avail->ring[aidx & q->mask] = 8;
+		q->vr.avail->ring[aidx & q->mask] = GOOD_ID;
 		q->vr.avail->ring[(aidx + 1) & q->mask] = head;
 		guest_wmb();
 		q->vr.avail->idx = (uint16_t)(aidx + (c == H_AVAIL_IDX ? QSIZE + 1 : 2));
@@ -256,7 +453,7 @@ GUEST_CODE static void hostile_guest_main(uint64_t area, uint64_t ram_bytes)
 			   untouched | (uint64_t)st2 << 8 |
 			   (uint64_t)*(volatile uint8_t *)(area + A_STATUS2) << 40);
 	}
-	bring_up_and_check(area, H_NR);
+	bring_up_and_check(area, H_NR, false);
 	GUEST_DONE();
 }
 
@@ -306,8 +503,20 @@ static bool good_ok(const char *mode, const struct ucall *uc, struct virtio_mmio
 	return ok;
 }
 
-static void run_mode(enum virtio_notify_mode notify, enum irq_method irq)
+/* A case of either ring: its name and the violation it must count. */
+static const char *case_name(bool packed, uint64_t c)
 {
+	return packed ? pcases[c].name : hcases[c].name;
+}
+
+static enum virtq_err case_err(bool packed, uint64_t c)
+{
+	return packed ? pcases[c].err : hcases[c].err;
+}
+
+static void run_mode(enum virtio_notify_mode notify, enum irq_method irq, bool packed)
+{
+	const uint64_t ncases = packed ? P_NR : H_NR;
 	struct virtio_dev_desc desc = {
 		.wire = { .notify = notify, .irq = irq, .iothread_cpu = -1 },
 	};
@@ -328,8 +537,8 @@ static void run_mode(enum virtio_notify_mode notify, enum irq_method irq)
 	bool pending_ok;
 	int r;
 
-	snprintf(mode, sizeof(mode), "%s + %s", virtio_notify_mode_name(notify),
-		 irq_method_name(irq));
+	snprintf(mode, sizeof(mode), "%s, %s + %s", packed ? "packed" : "split",
+		 virtio_notify_mode_name(notify), irq_method_name(irq));
 	vm = vm_create_with_vcpu(&vcpu, hostile_guest_main);
 	r = virtio_blk__new(&bc, &blk, &desc.dev);
 	TEST_ASSERT(!r, "virtio_blk__new: %d", r);
@@ -338,15 +547,15 @@ static void run_mode(enum virtio_notify_mode notify, enum irq_method irq)
 	area = vm_alloc(vm, AREA_BYTES, 4096);
 	vm_ioapic_route(vm, VIRTIO_MMIO_GSI, (uint8_t)vector, irq_method_is_level(irq), false);
 	vm_install_handler(vm, vector, hostile_isr);
-	vcpu_set_entry_irqs_on(vcpu, hostile_guest_main, 3, 2, area, vm->mem.size_bytes);
+	vcpu_set_entry_irqs_on(vcpu, hostile_guest_main, 3, 3, area, vm->mem.size_bytes, (uint64_t)packed);
 	vcpu_set_watchdog_ms(vcpu, 30000);	/* a lost config interrupt ends here */
 
 	expect_sync(vcpu, &uc, SYNC_GOOD, 0);
 	pending_ok = good_ok(mode, &uc, dev);
 	if (!pending_ok)
 		ktap_diag("%s: the device does not work even before any violation", mode);
-	for (uint64_t c = 0; c < H_NR; c++) {
-		enum virtq_err want = hcases[c].err;
+	for (uint64_t c = 0; c < ncases; c++) {
+		enum virtq_err want = case_err(packed, c);
 		uint32_t st, st2, bits, used_delta, want_used;
 		bool untouched, ok = true;
 
@@ -360,16 +569,16 @@ static void run_mode(enum virtio_notify_mode notify, enum irq_method irq)
 		st2 = (uint32_t)(uc.args[5] >> 8) & 0xffff;
 		/* avail.idx too far refuses the whole batch; otherwise the good
 		 * request ahead of the bad chain completes normally. */
-		want_used = c == H_AVAIL_IDX ? 0 : 1;
+		want_used = !packed && c == H_AVAIL_IDX ? 0 : 1;
 #define EXPECT(cond, fmt, ...) do { if (!(cond)) { ok = false; \
-	ktap_diag("%s: %s: " fmt, mode, hcases[c].name, ##__VA_ARGS__); } } while (0)
+	ktap_diag("%s: %s: " fmt, mode, case_name(packed, c), ##__VA_ARGS__); } } while (0)
 		EXPECT(st & VIRTIO_CONFIG_S_NEEDS_RESET, "guest read Status 0x%x, no NEEDS_RESET", st);
 		EXPECT(st2 & VIRTIO_CONFIG_S_NEEDS_RESET, "Status 0x%x after a second notify", st2);
 		EXPECT(bits & VIRTIO_MMIO_INT_CONFIG, "InterruptStatus bits seen 0x%x", bits);
 		EXPECT(used_delta == want_used, "%u used entries published, want %u (the good request "
 		       "only)", used_delta, want_used);
 		if (want_used)
-			EXPECT((uint16_t)(uc.args[4] >> 16) == 8 && (uint32_t)(uc.args[4] >> 32) == 1 &&
+			EXPECT((uint16_t)(uc.args[4] >> 16) == GOOD_ID && (uint32_t)(uc.args[4] >> 32) == 1 &&
 			       (uint8_t)(uc.args[5] >> 40) == VIRTIO_BLK_S_OK,
 			       "good request: used id %u len %u status 0x%x",
 			       (unsigned)(uint16_t)(uc.args[4] >> 16), (unsigned)(uc.args[4] >> 32),
@@ -397,12 +606,12 @@ static void run_mode(enum virtio_notify_mode notify, enum irq_method irq)
 		snap(dev, &s1);
 		ok &= good_ok(mode, &uc, dev);
 		if (violations_total(&s1.qs) != violations_total(&s0.qs)) {
-			ktap_diag("%s: %s: violations after the reset", mode, hcases[c].name);
+			ktap_diag("%s: %s: violations after the reset", mode, case_name(packed, c));
 			ok = false;
 		}
 		ktap_result(ok && pending_ok, "item 18, %s: %s -> NEEDS_RESET (0x40) + config interrupt, "
 			    "bad chain not used or written; after reset a request completes", mode,
-			    hcases[c].name);
+			    case_name(packed, c));
 		pending_ok = true;
 	}
 	TEST_ASSERT(vcpu_run_ucall(vcpu, &uc) == UCALL_DONE, "guest did not finish");
@@ -416,10 +625,10 @@ static void run_mode(enum virtio_notify_mode notify, enum irq_method irq)
 					  virtio_mmio__inval_name(i));
 			invalid += s1.st.invalid[i];
 		}
-		ktap_result(invalid == 0 && violations_total(&s1.qs) == H_NR &&
-			    s1.st.needs_reset == H_NR,
-			    "%s: %u violations, %" PRIu64 " counted, %" PRIu64 " DEVICE_NEEDS_RESET, "
-			    "no invalid register access, host alive", mode, H_NR,
+		ktap_result(invalid == 0 && violations_total(&s1.qs) == ncases &&
+			    s1.st.needs_reset == ncases,
+			    "%s: %" PRIu64 " violations, %" PRIu64 " counted, %" PRIu64 " DEVICE_NEEDS_RESET, "
+			    "no invalid register access, host alive", mode, ncases,
 			    violations_total(&s1.qs), s1.st.needs_reset);
 	}
 	virtio_kvm_destroy(vk);
@@ -433,14 +642,19 @@ int main(void)
 	REQUIRE_CAP(KVM_CAP_IRQCHIP);
 	REQUIRE_CAP(KVM_CAP_IOEVENTFD);
 	REQUIRE_CAP(KVM_CAP_IRQFD);
-	ktap_plan(3 * (H_NR + 1));
-	run_mode(NOTIFY_TRAPPED, IRQ_METHOD_LINE);
-	run_mode(NOTIFY_IOEVENTFD, IRQ_METHOD_IRQFD);
-	if (kvm_check_cap(KVM_CAP_IOEVENTFD_ANY_LENGTH) > 0 && kvm_check_cap(KVM_CAP_IRQFD_RESAMPLE) > 0)
-		run_mode(NOTIFY_IOEVENTFD_ZEROLEN, IRQ_METHOD_IRQFD_RESAMPLE);
-	else
-		for (int c = 0; c <= H_NR; c++)
-			ktap_result_skip("KVM lacks KVM_CAP_IOEVENTFD_ANY_LENGTH or KVM_CAP_IRQFD_RESAMPLE",
-					 "ioeventfd_zerolen + irqfd_resample, case %d", c);
+	ktap_plan(3 * (H_NR + 1) + 3 * (P_NR + 1));
+	for (int packed = 0; packed < 2; packed++) {
+		int n = packed ? P_NR : H_NR;
+
+		run_mode(NOTIFY_TRAPPED, IRQ_METHOD_LINE, packed);
+		run_mode(NOTIFY_IOEVENTFD, IRQ_METHOD_IRQFD, packed);
+		if (kvm_check_cap(KVM_CAP_IOEVENTFD_ANY_LENGTH) > 0 && kvm_check_cap(KVM_CAP_IRQFD_RESAMPLE) > 0)
+			run_mode(NOTIFY_IOEVENTFD_ZEROLEN, IRQ_METHOD_IRQFD_RESAMPLE, packed);
+		else
+			for (int c = 0; c <= n; c++)
+				ktap_result_skip("KVM lacks KVM_CAP_IOEVENTFD_ANY_LENGTH or KVM_CAP_IRQFD_RESAMPLE",
+						 "%s, ioeventfd_zerolen + irqfd_resample, case %d",
+						 packed ? "packed" : "split", c);
+	}
 	return ktap_exit_code();
 }
