@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The virtio-mmio device checklist (docs: virtio-mmio.md, items 1-19) driven
+ * The virtio-mmio device checklist (docs: virtio-mmio.md, items 1-19, and
+ * 20: the same rules over the packed ring) driven
  * from guest code over real exits: the guest (CPL3) makes the accesses, right
  * and wrong ones, with raw mmio_read/mmio_write where the driver API would
  * not misbehave on purpose, and checks what it reads back; the host checks
@@ -53,6 +54,7 @@
 #define A_DRV		0x0000
 #define A_Q0		0x0100
 #define A_Q1		0x0200
+#define A_PQ		0x0300		/* a packed queue 0 (item 20) */
 #define A_RING0		0x1000
 #define A_RING1		0x4000
 #define A_RING2		0x7000
@@ -789,6 +791,148 @@ GUEST_CODE static void g19(struct cparams *p)
 	CSYNC(2);
 }
 
+/* ---- item 20: the packed ring ------------------------------------------- */
+GUEST_INLINE struct vring_pdrv *pq0(struct cparams *p) { return (void *)(p->area + A_PQ); }
+
+/* One blk request (header, one sector, status) made available on q. */
+GUEST_CODE static int pblk_add(struct cparams *p, struct vring_pdrv *q, uint32_t n, uint32_t type)
+{
+	struct virtio_blk_req *req = at(p, A_REQ + 0x100 * (uint64_t)n);
+	struct vring_sg sg[3];
+	bool in = type == VIRTIO_BLK_T_IN;
+	int id;
+
+	req->hdr.type = type;
+	req->hdr.ioprio = 0;
+	req->hdr.sector = n;
+	req->status = 0xff;
+	sg[0].buf = &req->hdr;
+	sg[0].len = sizeof(req->hdr);
+	sg[1].buf = at(p, A_DATA + 512 * (uint64_t)n);
+	sg[1].len = 512;
+	sg[2].buf = (void *)&req->status;
+	sg[2].len = 1;
+	id = vring_pdrv_add(q, sg, in ? 1 : 2, in ? 2 : 1, req, NULL);
+	GUEST_ASSERT(id >= 0);
+	return id;
+}
+
+GUEST_CODE static void packed_areas(uint64_t desc, uint64_t drv_evt, uint64_t dev_evt)
+{
+	wr(VIRTIO_MMIO_QUEUE_DESC_LOW, (uint32_t)desc);
+	wr(VIRTIO_MMIO_QUEUE_DESC_HIGH, (uint32_t)(desc >> 32));
+	wr(VIRTIO_MMIO_QUEUE_AVAIL_LOW, (uint32_t)drv_evt);
+	wr(VIRTIO_MMIO_QUEUE_AVAIL_HIGH, (uint32_t)(drv_evt >> 32));
+	wr(VIRTIO_MMIO_QUEUE_USED_LOW, (uint32_t)dev_evt);
+	wr(VIRTIO_MMIO_QUEUE_USED_HIGH, (uint32_t)(dev_evt >> 32));
+	wr(VIRTIO_MMIO_QUEUE_READY, 1);
+}
+
+GUEST_CODE static bool packed_used_in_lap(uint16_t flags, bool wrap)
+{
+	return !!(flags & (1u << VRING_PACKED_DESC_F_AVAIL)) == wrap &&
+	       !!(flags & (1u << VRING_PACKED_DESC_F_USED)) == wrap;
+}
+
+GUEST_CODE static void g20(struct cparams *p)
+{
+	const uint64_t f = V1 | (1ULL << VIRTIO_F_RING_PACKED);
+	const uint64_t ring = p->area + A_RING0;
+	struct vring_pdrv *q = pq0(p);
+	struct vring_pdrv_id *ids = at(p, A_SLOTS0);
+	uint32_t slot = 0, laps = 0;
+	void *cookie;
+	uint32_t len;
+
+	/* QueueReady = 1 refused: descriptor ring not 16-aligned, either
+	 * event area not 4-aligned, the ring past the end of RAM. */
+	GUEST_ASSERT(try_features(f, 0) & S_F);
+	wr(VIRTIO_MMIO_QUEUE_SEL, 0);
+	wr(VIRTIO_MMIO_QUEUE_NUM, QS);
+	packed_areas(ring + 8, ring + 0x800, ring + 0x900);
+	GUEST_ASSERT_EQ(rd(VIRTIO_MMIO_QUEUE_READY), 0);
+	packed_areas(ring, ring + 0x802, ring + 0x900);
+	GUEST_ASSERT_EQ(rd(VIRTIO_MMIO_QUEUE_READY), 0);
+	packed_areas(ring, ring + 0x800, ring + 0x902);
+	GUEST_ASSERT_EQ(rd(VIRTIO_MMIO_QUEUE_READY), 0);
+	packed_areas(p->ram_bytes - 64, ring + 0x800, ring + 0x900);
+	GUEST_ASSERT_EQ(rd(VIRTIO_MMIO_QUEUE_READY), 0);
+	packed_areas(ring, ring + 0x800, ring + 0x900);		/* a good layout */
+	GUEST_ASSERT_EQ(rd(VIRTIO_MMIO_QUEUE_READY), 1);
+	CSYNC(1);
+
+	/* Nothing is consumed before DRIVER_OK. */
+	GUEST_ASSERT_EQ(virtio_mmio_init(drv(p), VIRTIO_MMIO_BASE, f), 0);
+	guest_memset(at(p, A_RING0), 0, 0x3000);
+	GUEST_ASSERT_EQ(virtio_mmio_setup_packed_queue(drv(p), q, 0, QS, at(p, A_RING0), ids), QS);
+	vring_pdrv_disable_cb(q);
+	pblk_add(p, q, 0, VIRTIO_BLK_T_IN);
+	kick(0);
+	CSYNC(2);
+	GUEST_ASSERT(!vring_pdrv_has_used(q));
+	virtio_mmio_driver_ok(drv(p));
+	GUEST_ASSERT_EQ(rd(VIRTIO_MMIO_STATUS), S_LIVE);
+	kick(0);
+	while (!vring_pdrv_has_used(q))
+		cpu_relax();
+	/* The used element sits in the list's first slot, with its buffer
+	 * id, the bytes written and both flags equal to the wrap counter. */
+	GUEST_ASSERT_EQ(q->desc[0].id, 0);
+	GUEST_ASSERT_EQ(q->desc[0].len, 513);
+	GUEST_ASSERT(packed_used_in_lap(q->desc[0].flags, true));
+	GUEST_ASSERT_EQ(vring_pdrv_pop_used(q, &cookie, &len), 1);
+	GUEST_ASSERT_EQ((uint64_t)cookie, (uint64_t)at(p, A_REQ));
+	GUEST_ASSERT_EQ(len, 513);
+	slot = 3;
+
+	/* Three laps of 3-slot lists, one at a time: lists cross the ring
+	 * end, the wrap counter flips there (used flags of the new lap), and
+	 * each used element names its buffer; callbacks stay DISABLEd. */
+	for (uint32_t i = 1; i <= QS; i++) {
+		uint32_t n = i % 8;
+		int id = pblk_add(p, q, n, i & 1 ? VIRTIO_BLK_T_OUT : VIRTIO_BLK_T_IN);
+		bool wrap = !(laps & 1);
+
+		kick(0);
+		while (!vring_pdrv_has_used(q))
+			cpu_relax();
+		GUEST_ASSERT_EQ(q->desc[slot].id, (uint32_t)id);
+		GUEST_ASSERT_EQ(q->desc[slot].len, i & 1 ? 1 : 513);
+		GUEST_ASSERT(packed_used_in_lap(q->desc[slot].flags, wrap));
+		GUEST_ASSERT_EQ(vring_pdrv_pop_used(q, &cookie, &len), 1);
+		GUEST_ASSERT_EQ((uint64_t)cookie, (uint64_t)at(p, A_REQ + 0x100 * (uint64_t)n));
+		slot += 3;
+		if (slot >= QS) {
+			slot -= QS;
+			laps++;
+		}
+	}
+	GUEST_ASSERT_EQ(laps, 3);
+	GUEST_ASSERT_EQ(q->used_wrap, !(laps & 1));
+	GUEST_ASSERT_EQ(rd(VIRTIO_MMIO_INTERRUPT_STATUS), 0);	/* DISABLE held */
+	CSYNC(3);
+
+	/* EVENT_IDX (DESC): an interrupt when the used element lands in slot
+	 * 3, i.e. at the second 3-slot list (the API counts slots). */
+	GUEST_ASSERT_EQ(virtio_mmio_init(drv(p), VIRTIO_MMIO_BASE, f | (1ULL << VIRTIO_RING_F_EVENT_IDX)), 0);
+	guest_memset(at(p, A_RING0), 0, 0x3000);
+	GUEST_ASSERT_EQ(virtio_mmio_setup_packed_queue(drv(p), q, 0, QS, at(p, A_RING0), ids), QS);
+	virtio_mmio_driver_ok(drv(p));
+	GUEST_ASSERT(vring_pdrv_enable_cb_after(q, 4));
+	GUEST_ASSERT_EQ(q->driver_evt->off_wrap, 3 | 1u << VRING_PACKED_EVENT_F_WRAP_CTR);
+	GUEST_ASSERT_EQ(q->driver_evt->flags, VRING_PACKED_EVENT_FLAG_DESC);
+	pblk_add(p, q, 1, VIRTIO_BLK_T_OUT);
+	GUEST_ASSERT(vring_pdrv_kick_prepare(q));	/* the device asked for this kick */
+	kick(0);
+	while (!vring_pdrv_has_used(q))
+		cpu_relax();
+	GUEST_ASSERT_EQ(rd(VIRTIO_MMIO_INTERRUPT_STATUS), 0);
+	pblk_add(p, q, 2, VIRTIO_BLK_T_OUT);
+	kick(0);
+	WAIT_FOR(p, rd(VIRTIO_MMIO_INTERRUPT_STATUS) == VIRTIO_MMIO_INT_VRING);
+	CSYNC(4);
+}
+
 /* ---- host ------------------------------------------------------------- */
 struct mode {
 	enum virtio_notify_mode notify;
@@ -1195,6 +1339,29 @@ static void h19(struct rig *r, int stage, const struct ucall *uc)
 		EXPECT(r, invalid_total(r) == 0, "%" PRIu64 " invalid", invalid_total(r));
 }
 
+static void h20(struct rig *r, int stage, const struct ucall *uc)
+{
+	uint64_t want[VMMIO_INVAL_NR] = { [VMMIO_INVAL_QUEUE_CFG] = 4 };
+
+	(void)uc;
+	if (stage == 1)
+		expect_invalid(r, want);
+	if (stage == 2)
+		EXPECT(r, QST(r, 0).chains_popped == 0 && QST(r, 0).notifies_ignored == 1 &&
+		       S(r).irqs_raised == 0, "before DRIVER_OK: popped %" PRIu64 ", ignored %" PRIu64
+		       ", irqs %" PRIu64, QST(r, 0).chains_popped, QST(r, 0).notifies_ignored, S(r).irqs_raised);
+	if (stage == 3)
+		EXPECT(r, QST(r, 0).chains_completed == QS + 1 && S(r).irqs_raised == 0 &&
+		       QST(r, 0).used_irqs_suppressed >= QS + 1, "three laps: completed %" PRIu64
+		       ", raised %" PRIu64 ", suppressed %" PRIu64, QST(r, 0).chains_completed,
+		       S(r).irqs_raised, QST(r, 0).used_irqs_suppressed);
+	if (stage == 4)
+		EXPECT(r, S(r).irqs_raised == 1, "EVENT_IDX (DESC): raised %" PRIu64 " (want 1)",
+		       S(r).irqs_raised);
+	if (stage == 0)
+		EXPECT(r, S(r).needs_reset == 0, "needs_reset %" PRIu64, S(r).needs_reset);
+}
+
 struct ccase {
 	int item;
 	const char *what;
@@ -1223,6 +1390,8 @@ static const struct ccase ccases[] = {
 	{ 17, "QueueReset with RING_RESET; absent without it", g17, h17, false },
 	{ 18, "ring violation: NEEDS_RESET, config irq, queue stopped, other queue runs, reset recovers", g18, h18, false },
 	{ 19, "used ring id/len; NO_INTERRUPT and EVENT_IDX suppression; avail_event", g19, h19, false },
+	{ 20, "packed ring: QueueReady layout rules, nothing before DRIVER_OK, wrap counter flips at the "
+	      "ring end, used element = buffer id + bytes, DISABLE and DESC suppression", g20, h20, false },
 };
 
 static void run_case(const struct ccase *c, struct mode m)
