@@ -151,8 +151,10 @@ int virtio_blk__new(const struct virtio_blk_cfg *cfg, struct virtio_blk **out,
 	id_len = strlen(id);
 	memcpy(b->id, id, id_len < sizeof(b->id) ? id_len : sizeof(b->id));
 
+	/* IN_ORDER: every request is handled while the transport holds it,
+	 * so buffers are used in the order they were made available. */
 	b->features = (1ull << VIRTIO_BLK_F_FLUSH) | (1ull << VIRTIO_BLK_F_BLK_SIZE) |
-		      (1ull << VIRTIO_BLK_F_SEG_MAX);
+		      (1ull << VIRTIO_BLK_F_SEG_MAX) | (1ull << VIRTIO_F_IN_ORDER);
 	if (nq > 1)
 		b->features |= 1ull << VIRTIO_BLK_F_MQ;
 	b->features_off = cfg->features_off;

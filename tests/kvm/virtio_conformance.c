@@ -931,6 +931,30 @@ GUEST_CODE static void g20(struct cparams *p)
 	kick(0);
 	WAIT_FOR(p, rd(VIRTIO_MMIO_INTERRUPT_STATUS) == VIRTIO_MMIO_INT_VRING);
 	CSYNC(4);
+
+	/* IN_ORDER: four lists made available before one kick are used in
+	 * that order, each element in its own list's first slot. */
+	GUEST_ASSERT_EQ(virtio_mmio_init(drv(p), VIRTIO_MMIO_BASE, f | (1ULL << VIRTIO_F_IN_ORDER)), 0);
+	GUEST_ASSERT(drv(p)->features & (1ULL << VIRTIO_F_IN_ORDER));
+	guest_memset(at(p, A_RING0), 0, 0x3000);
+	GUEST_ASSERT_EQ(virtio_mmio_setup_packed_queue(drv(p), q, 0, QS, at(p, A_RING0), ids), QS);
+	virtio_mmio_driver_ok(drv(p));
+	vring_pdrv_disable_cb(q);
+	{
+		int order[4];
+
+		for (uint32_t n = 0; n < 4; n++)
+			order[n] = pblk_add(p, q, n, VIRTIO_BLK_T_OUT);
+		kick(0);
+		for (uint32_t n = 0; n < 4; n++) {
+			while (!vring_pdrv_has_used(q))
+				cpu_relax();
+			GUEST_ASSERT_EQ(q->desc[3 * n].id, (uint32_t)order[n]);
+			GUEST_ASSERT_EQ(vring_pdrv_pop_used(q, &cookie, &len), 1);
+			GUEST_ASSERT_EQ((uint64_t)cookie, (uint64_t)at(p, A_REQ + 0x100 * (uint64_t)n));
+		}
+	}
+	CSYNC(5);
 }
 
 /* ---- host ------------------------------------------------------------- */
@@ -1032,7 +1056,7 @@ static uint64_t offered(const struct rig *r)
 	       (1ULL << VIRTIO_BLK_F_SEG_MAX) | (1ULL << VIRTIO_BLK_F_MQ) |
 	       (1ULL << VIRTIO_RING_F_EVENT_IDX) | (1ULL << VIRTIO_RING_F_INDIRECT_DESC) |
 	       (1ULL << VIRTIO_F_RING_RESET) | (1ULL << VIRTIO_F_RING_PACKED) |
-	       (r->m.notify == NOTIFY_IOEVENTFD ? 0 : 1ULL << VIRTIO_F_NOTIFICATION_DATA);
+	       (1ULL << VIRTIO_F_IN_ORDER) | (r->m.notify == NOTIFY_IOEVENTFD ? 0 : 1ULL << VIRTIO_F_NOTIFICATION_DATA);
 }
 
 static void config_set(struct rig *r, uint32_t v)
@@ -1358,6 +1382,9 @@ static void h20(struct rig *r, int stage, const struct ucall *uc)
 	if (stage == 4)
 		EXPECT(r, S(r).irqs_raised == 1, "EVENT_IDX (DESC): raised %" PRIu64 " (want 1)",
 		       S(r).irqs_raised);
+	if (stage == 5)
+		EXPECT(r, virtio_mmio__features(r->dev) & (1ULL << VIRTIO_F_IN_ORDER),
+		       "IN_ORDER not negotiated: 0x%" PRIx64, virtio_mmio__features(r->dev));
 	if (stage == 0)
 		EXPECT(r, S(r).needs_reset == 0, "needs_reset %" PRIu64, S(r).needs_reset);
 }
@@ -1391,7 +1418,7 @@ static const struct ccase ccases[] = {
 	{ 18, "ring violation: NEEDS_RESET, config irq, queue stopped, other queue runs, reset recovers", g18, h18, false },
 	{ 19, "used ring id/len; NO_INTERRUPT and EVENT_IDX suppression; avail_event", g19, h19, false },
 	{ 20, "packed ring: QueueReady layout rules, nothing before DRIVER_OK, wrap counter flips at the "
-	      "ring end, used element = buffer id + bytes, DISABLE and DESC suppression", g20, h20, false },
+	      "ring end, used element = buffer id + bytes, DISABLE and DESC suppression, IN_ORDER", g20, h20, false },
 };
 
 static void run_case(const struct ccase *c, struct mode m)
