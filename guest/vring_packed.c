@@ -7,8 +7,6 @@
  */
 #include "guest_virtio.h"
 
-#define F_AVAIL		(1u << VRING_PACKED_DESC_F_AVAIL)
-#define F_USED		(1u << VRING_PACKED_DESC_F_USED)
 #define EVT_WRAP	(1u << VRING_PACKED_EVENT_F_WRAP_CTR)
 #define RD16(p)		(*(volatile const uint16_t *)(p))
 #define WR16(p, v)	(*(volatile uint16_t *)(p) = (uint16_t)(v))
@@ -49,11 +47,6 @@ int vring_pdrv_init(struct vring_pdrv *q, unsigned int num, void *mem,
 	return 0;
 }
 
-static uint16_t avail_flags(bool wrap)
-{
-	return wrap ? F_AVAIL : F_USED;
-}
-
 int vring_pdrv_add(struct vring_pdrv *q, const struct vring_sg *sg, unsigned int out,
 		   unsigned int in, void *cookie, struct vring_packed_desc *indirect_table)
 {
@@ -76,7 +69,7 @@ int vring_pdrv_add(struct vring_pdrv *q, const struct vring_sg *sg, unsigned int
 	}
 	for (unsigned int k = 0; k < slots; k++) {
 		struct vring_packed_desc *d = &q->desc[slot];
-		uint16_t f = avail_flags(wrap);
+		uint16_t f = vring_packed_avail_flags(wrap);
 
 		if (indirect_table) {
 			d->addr = (uintptr_t)indirect_table - q->dma_offset;
@@ -149,7 +142,7 @@ bool vring_pdrv_has_used(const struct vring_pdrv *q)
 {
 	uint16_t f = RD16(&q->desc[q->next_used].flags);
 
-	return !!(f & F_AVAIL) == q->used_wrap && !!(f & F_USED) == q->used_wrap;
+	return vring_packed_is_used(f, q->used_wrap);
 }
 
 static void write_driver_event(struct vring_pdrv *q, uint16_t slot, bool wrap, uint16_t flags)

@@ -180,6 +180,20 @@ struct vring_pdrv {
 	uint64_t kicks, kicks_suppressed;
 };
 
+/* A descriptor's flags in the lap whose wrap counter is `wrap`: the ones
+ * that make it available (AVAIL == wrap, USED != wrap), and whether it is
+ * used (both == wrap). */
+GUEST_INLINE uint16_t vring_packed_avail_flags(bool wrap)
+{
+	return wrap ? 1u << VRING_PACKED_DESC_F_AVAIL : 1u << VRING_PACKED_DESC_F_USED;
+}
+
+GUEST_INLINE bool vring_packed_is_used(uint16_t flags, bool wrap)
+{
+	return !!(flags & (1u << VRING_PACKED_DESC_F_AVAIL)) == wrap &&
+	       !!(flags & (1u << VRING_PACKED_DESC_F_USED)) == wrap;
+}
+
 /* Ring memory for num entries: the descriptor ring (16-byte aligned), then
  * the driver and the device event suppression structures, 4 bytes each. */
 GUEST_INLINE size_t vring_pdrv_mem_bytes(unsigned int num)

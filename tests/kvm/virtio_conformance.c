@@ -143,13 +143,12 @@ GUEST_CODE static void bring_up(struct cparams *p, uint64_t features, int nq)
 	GUEST_ASSERT_EQ(rd(VIRTIO_MMIO_STATUS), S_LIVE);
 }
 
-/* One blk request (header, one sector, status) on q, published. */
-GUEST_CODE static int blk_add(struct cparams *p, struct vring_drv *q, uint32_t n, uint32_t type)
+/* Request n's header, sector and status as three buffers: returns how
+ * many the device reads (the rest it writes). */
+GUEST_CODE static unsigned int blk_req_sg(struct cparams *p, uint32_t n, uint32_t type,
+					   struct vring_sg sg[3])
 {
 	struct virtio_blk_req *req = at(p, A_REQ + 0x100 * (uint64_t)n);
-	struct vring_sg sg[3];
-	bool in = type == VIRTIO_BLK_T_IN;
-	int head;
 
 	req->hdr.type = type;
 	req->hdr.ioprio = 0;
@@ -161,7 +160,16 @@ GUEST_CODE static int blk_add(struct cparams *p, struct vring_drv *q, uint32_t n
 	sg[1].len = 512;
 	sg[2].buf = (void *)&req->status;
 	sg[2].len = 1;
-	head = vring_drv_add(q, sg, in ? 1 : 2, in ? 2 : 1, req, NULL);
+	return type == VIRTIO_BLK_T_IN ? 1 : 2;
+}
+
+/* One blk request (header, one sector, status) on q, published. */
+GUEST_CODE static int blk_add(struct cparams *p, struct vring_drv *q, uint32_t n, uint32_t type)
+{
+	struct vring_sg sg[3];
+	unsigned int out = blk_req_sg(p, n, type, sg);
+	int head = vring_drv_add(q, sg, out, 3 - out, at(p, A_REQ + 0x100 * (uint64_t)n), NULL);
+
 	GUEST_ASSERT(head >= 0);
 	vring_drv_publish(q);
 	return head;
@@ -797,22 +805,10 @@ GUEST_INLINE struct vring_pdrv *pq0(struct cparams *p) { return (void *)(p->area
 /* One blk request (header, one sector, status) made available on q. */
 GUEST_CODE static int pblk_add(struct cparams *p, struct vring_pdrv *q, uint32_t n, uint32_t type)
 {
-	struct virtio_blk_req *req = at(p, A_REQ + 0x100 * (uint64_t)n);
 	struct vring_sg sg[3];
-	bool in = type == VIRTIO_BLK_T_IN;
-	int id;
+	unsigned int out = blk_req_sg(p, n, type, sg);
+	int id = vring_pdrv_add(q, sg, out, 3 - out, at(p, A_REQ + 0x100 * (uint64_t)n), NULL);
 
-	req->hdr.type = type;
-	req->hdr.ioprio = 0;
-	req->hdr.sector = n;
-	req->status = 0xff;
-	sg[0].buf = &req->hdr;
-	sg[0].len = sizeof(req->hdr);
-	sg[1].buf = at(p, A_DATA + 512 * (uint64_t)n);
-	sg[1].len = 512;
-	sg[2].buf = (void *)&req->status;
-	sg[2].len = 1;
-	id = vring_pdrv_add(q, sg, in ? 1 : 2, in ? 2 : 1, req, NULL);
 	GUEST_ASSERT(id >= 0);
 	return id;
 }
@@ -826,12 +822,6 @@ GUEST_CODE static void packed_areas(uint64_t desc, uint64_t drv_evt, uint64_t de
 	wr(VIRTIO_MMIO_QUEUE_USED_LOW, (uint32_t)dev_evt);
 	wr(VIRTIO_MMIO_QUEUE_USED_HIGH, (uint32_t)(dev_evt >> 32));
 	wr(VIRTIO_MMIO_QUEUE_READY, 1);
-}
-
-GUEST_CODE static bool packed_used_in_lap(uint16_t flags, bool wrap)
-{
-	return !!(flags & (1u << VRING_PACKED_DESC_F_AVAIL)) == wrap &&
-	       !!(flags & (1u << VRING_PACKED_DESC_F_USED)) == wrap;
 }
 
 GUEST_CODE static void g20(struct cparams *p)
@@ -879,7 +869,7 @@ GUEST_CODE static void g20(struct cparams *p)
 	 * id, the bytes written and both flags equal to the wrap counter. */
 	GUEST_ASSERT_EQ(q->desc[0].id, 0);
 	GUEST_ASSERT_EQ(q->desc[0].len, 513);
-	GUEST_ASSERT(packed_used_in_lap(q->desc[0].flags, true));
+	GUEST_ASSERT(vring_packed_is_used(q->desc[0].flags, true));
 	GUEST_ASSERT_EQ(vring_pdrv_pop_used(q, &cookie, &len), 1);
 	GUEST_ASSERT_EQ((uint64_t)cookie, (uint64_t)at(p, A_REQ));
 	GUEST_ASSERT_EQ(len, 513);
@@ -898,7 +888,7 @@ GUEST_CODE static void g20(struct cparams *p)
 			cpu_relax();
 		GUEST_ASSERT_EQ(q->desc[slot].id, (uint32_t)id);
 		GUEST_ASSERT_EQ(q->desc[slot].len, i & 1 ? 1 : 513);
-		GUEST_ASSERT(packed_used_in_lap(q->desc[slot].flags, wrap));
+		GUEST_ASSERT(vring_packed_is_used(q->desc[slot].flags, wrap));
 		GUEST_ASSERT_EQ(vring_pdrv_pop_used(q, &cookie, &len), 1);
 		GUEST_ASSERT_EQ((uint64_t)cookie, (uint64_t)at(p, A_REQ + 0x100 * (uint64_t)n));
 		slot += 3;

@@ -174,19 +174,29 @@ GUEST_CODE static void bring_up_and_check(uint64_t area, uint64_t c, bool packed
 		   virtio_mmio_status(&b->mmio));
 }
 
+/*
+ * Kicks queue 0 and waits for the config interrupt that says the device
+ * gave up (asynchronous with an iothread; the watchdog catches one that
+ * never comes); reads Status, kicks the stopped queue again (it must ignore
+ * it) and reads Status again. True if the bad request's poisoned buffers
+ * are as they were.
+ */
+GUEST_CODE static bool kick_until_stopped(uint64_t area, uint32_t *st, uint32_t *st2)
+{
+	const struct virtio_blk_outhdr *hdr = (void *)(area + A_HDR);
+
+	mmio_write32(VIRTIO_MMIO_BASE + VIRTIO_MMIO_QUEUE_NOTIFY, 0);
+	while (!(hostile_isr_bits & VIRTIO_MMIO_INT_CONFIG))
+		guest_halt_unless(&hostile_wake);
+	*st = mmio_read32(VIRTIO_MMIO_BASE + VIRTIO_MMIO_STATUS);
+	mmio_write32(VIRTIO_MMIO_BASE + VIRTIO_MMIO_QUEUE_NOTIFY, 0);
+	*st2 = mmio_read32(VIRTIO_MMIO_BASE + VIRTIO_MMIO_STATUS);
+	return bytes_are((void *)(area + A_DATA), 0x5a, 512) &&
+	       *(volatile uint8_t *)(area + A_STATUS) == 0xee &&
+	       hdr->type == VIRTIO_BLK_T_IN && hdr->sector == 0;
+}
+
 /* ---- packed ring ------------------------------------------------------ */
-
-/* The flags that make a descriptor available, or mark it used, in a lap. */
-GUEST_CODE static uint16_t p_avail(bool wrap)
-{
-	return wrap ? 1u << VRING_PACKED_DESC_F_AVAIL : 1u << VRING_PACKED_DESC_F_USED;
-}
-
-GUEST_CODE static bool p_is_used(uint16_t flags, bool wrap)
-{
-	return !!(flags & (1u << VRING_PACKED_DESC_F_AVAIL)) == wrap &&
-	       !!(flags & (1u << VRING_PACKED_DESC_F_USED)) == wrap;
-}
 
 GUEST_CODE static void p_put(struct vring_packed_desc *d, uint64_t addr, uint32_t len, uint16_t id,
 			     uint16_t flags)
@@ -228,7 +238,7 @@ GUEST_CODE static void hostile_packed(uint64_t area, uint64_t ram_bytes)
 		/* Position i after s: its slot, and the flags that make it
 		 * available in its lap. */
 #define SLOT(i) ((uint16_t)((s + (i)) % QSIZE))
-#define AVAIL(i) p_avail(w ^ (s + (i) >= QSIZE))
+#define AVAIL(i) vring_packed_avail_flags(w ^ (s + (i) >= QSIZE))
 		/* A good write of sector 5 in slots s..s+2, then the bad read. */
 		((struct virtio_blk_outhdr *)(area + A_HDR2))->type = VIRTIO_BLK_T_OUT;
 		((struct virtio_blk_outhdr *)(area + A_HDR2))->ioprio = 0;
@@ -298,26 +308,18 @@ GUEST_CODE static void hostile_packed(uint64_t area, uint64_t ram_bytes)
 			if (c == P_CHAIN_FLAGS && i == 1)
 				lap = AVAIL(3 + i) ^ (1u << VRING_PACKED_DESC_F_AVAIL | 1u << VRING_PACKED_DESC_F_USED);
 			if (c == P_WRAP_CROSS && s + 3 + i >= QSIZE)
-				lap = p_avail(w);	/* should have flipped */
+				lap = vring_packed_avail_flags(w);	/* should have flipped */
 			p_put(&d[SLOT(3 + i)], addr, len, i == nbad - 1 ? bad_id : 0, flags[i] | lap);
 		}
 		/* The good list's first descriptor last: it publishes both. */
 		guest_wmb();
 		p_put(&d[SLOT(0)], area + A_HDR2, 16, 0, NX | AVAIL(0));
 		guest_mb();
-		mmio_write32(VIRTIO_MMIO_BASE + VIRTIO_MMIO_QUEUE_NOTIFY, 0);
-
-		while (!(hostile_isr_bits & VIRTIO_MMIO_INT_CONFIG))
-			guest_halt_unless(&hostile_wake);
-		st = mmio_read32(VIRTIO_MMIO_BASE + VIRTIO_MMIO_STATUS);
-		mmio_write32(VIRTIO_MMIO_BASE + VIRTIO_MMIO_QUEUE_NOTIFY, 0);
-		st2 = mmio_read32(VIRTIO_MMIO_BASE + VIRTIO_MMIO_STATUS);
-		untouched = bytes_are(data, 0x5a, 512) && *status == 0xee &&
-			    hdr->type == VIRTIO_BLK_T_IN && hdr->sector == 0;
+		untouched = kick_until_stopped(area, &st, &st2);
 		/* Used elements: the good list's at s, none where the bad
 		 * list's would go (slot s + 3). */
-		used = p_is_used(d[SLOT(0)].flags, w) +
-		       (nbad && p_is_used(d[SLOT(3)].flags, w ^ (s + 3 >= QSIZE)));
+		used = vring_packed_is_used(d[SLOT(0)].flags, w) +
+		       (nbad && vring_packed_is_used(d[SLOT(3)].flags, w ^ (s + 3 >= QSIZE)));
 		GUEST_SYNC(SYNC_BAD, c, st, hostile_isr_bits,
 			   used | (uint64_t)d[SLOT(0)].id << 16 | (uint64_t)d[SLOT(0)].len << 32,
 			   untouched | (uint64_t)st2 << 8 |
@@ -433,18 +435,7 @@ GUEST_CODE static void hostile_guest_main(uint64_t area, uint64_t ram_bytes, uin
 		guest_wmb();
 		q->vr.avail->idx = (uint16_t)(aidx + (c == H_AVAIL_IDX ? QSIZE + 1 : 2));
 		guest_mb();
-		mmio_write32(VIRTIO_MMIO_BASE + VIRTIO_MMIO_QUEUE_NOTIFY, 0);
-
-		/* The config interrupt says the device gave up (asynchronous with
-		 * an iothread); the watchdog catches one that never comes. */
-		while (!(hostile_isr_bits & VIRTIO_MMIO_INT_CONFIG))
-			guest_halt_unless(&hostile_wake);
-		st = mmio_read32(VIRTIO_MMIO_BASE + VIRTIO_MMIO_STATUS);
-		/* The stopped queue ignores further notifications. */
-		mmio_write32(VIRTIO_MMIO_BASE + VIRTIO_MMIO_QUEUE_NOTIFY, 0);
-		st2 = mmio_read32(VIRTIO_MMIO_BASE + VIRTIO_MMIO_STATUS);
-		untouched = bytes_are(data, 0x5a, 512) && *status == 0xee &&
-			    hdr->type == VIRTIO_BLK_T_IN && hdr->sector == 0;
+		untouched = kick_until_stopped(area, &st, &st2);
 		/* used: how many entries, and the first one's id and length. */
 		GUEST_SYNC(SYNC_BAD, c, st, hostile_isr_bits,
 			   (uint16_t)(q->vr.used->idx - used_before) |
