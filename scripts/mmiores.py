@@ -237,6 +237,10 @@ def config_label(key, skip=("scenario",)):
             continue
         if short[c] == "" and d[c] in d["kind"]:
             continue    # mmio_write_trapped needs no "trapped", host_irqfd no "irqfd"
+        if c == "notification_data":
+            if d[c] == "1":
+                parts.append("notification_data")
+            continue    # 0, the default, says nothing
         parts.append(d[c] if short[c] == "" else f"{short[c]}={d[c]}")
     return " ".join(parts)
 

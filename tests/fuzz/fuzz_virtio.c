@@ -384,6 +384,18 @@ static void reset_during_processing(struct fz *f, struct input *in)
 		abort();
 }
 
+/* A polling device (the poll and busy iothreads): kicks held off or back
+ * on, and a look at the ring that processes what is there. */
+static void polling_op(struct fz *f, struct input *in)
+{
+	uint16_t q = pick_q(f, in);
+	uint8_t how = u8(in);
+
+	if (how & 1)
+		virtio_mmio__set_polling(f->dev, q, how & 2);
+	virtio_mmio__poll(f->dev, q);
+}
+
 static void run_op(struct fz *f, struct input *in)
 {
 	static const uint32_t widths[4] = { 1, 2, 4, 8 };
@@ -392,13 +404,18 @@ static void run_op(struct fz *f, struct input *in)
 	uint16_t q;
 
 	if (op >= 240) {
-		switch (op % 4) {
+		switch (op % 8) {
 		case 0:
 		case 1:
 			page_crossing_access(f, in);
 			break;
 		case 2:
+		case 6:
 			overlap_layout(f, in);
+			break;
+		case 4:
+		case 5:
+			polling_op(f, in);
 			break;
 		default:
 			reset_during_processing(f, in);
