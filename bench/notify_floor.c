@@ -29,8 +29,8 @@ static const char *floor_notify_name(enum virtio_notify_mode m)
 
 void notify_floor_key(const struct notify_cfg *nc, char *key, size_t len)
 {
-	snprintf(key, len, "qs %u batch %u ei %d %s %s %s/%d", nc->qs, nc->batch, nc->event_idx,
-		 nc->completion_irq ? "irq" : "poll", nc->packed ? "packed" : "split",
+	snprintf(key, len, "qs %u batch %u ei %d %s %s %s/%d", nc->qs, nc->batch ? nc->batch : nc->qs,
+		 nc->event_idx, nc->completion_irq ? "irq" : "poll", nc->packed ? "packed" : "split",
 		 floor_notify_name(nc->notify), nc->notify == NOTIFY_TRAPPED ? -1 : (int)nc->iothread);
 }
 

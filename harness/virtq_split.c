@@ -204,11 +204,13 @@ static bool split_enable_kicks(struct virtq *vq)
  * avail_event. One behind the device's position is not enough: a device
  * that consumes a buffer between the driver's publish and its read of
  * avail_event has already written next_avail - 1 == the driver's old index,
- * which asks for that very kick. Half the index space away, no index the
- * driver can reach (at most a ring ahead of the device) crosses it, except
- * a full 32768 ring the device has not touched yet.
+ * which asks for that very kick. At event = next_avail + 0x8000 (mod 2^16),
+ * with the driver x = new - next_avail in [0, size <= 32768] ahead and a
+ * batch of b = new - old in [1, size], vring_need_event() computes
+ * new - event - 1 = x + 0x7fff, which is < b only for x = 0, b = 32768: a
+ * whole 32768-ring batch the device used up before the driver looked.
  */
-#define HOLD_KICKS_DISTANCE 0x8000u
+#define HOLD_KICKS_DISTANCE 0x7fffu
 
 static void split_hold_kicks(struct virtq *vq)
 {

@@ -173,7 +173,7 @@ bool virtq_should_notify(struct virtq *vq);
 void virtq_disable_kicks(struct virtq *vq);
 /* Keep kicks off for a device that polls the ring instead (no kick at all,
  * not just one per batch): NO_NOTIFY or DISABLE, or with split EVENT_IDX
- * avail_event kept half the index space behind the device's position.
+ * avail_event kept half the index space away from the device's position.
  * Call after each pass. */
 void virtq_hold_kicks(struct virtq *vq);
 /*

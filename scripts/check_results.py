@@ -193,11 +193,15 @@ def check_expected(samples, meta, expect, problems):
     # Every throughput configuration's ring floor, once the tool has them.
     floors = {mmiores.config_key(r) for r in samples if r["kind"] == "ring_floor"}
     has_floors = "ring_floor" in (mmiores.listed_kinds(listing, "notify") or [])
+    floor_skips = [str(s.get("kind")) for s in meta.get("skipped") or []
+                   if s.get("scenario") == "notify" and str(s.get("kind")).startswith("ring floor ")]
     for c in notify if has_floors else []:
         fk = mmiores.ring_floor_key(c)
-        if fk not in floors and not any(s.get("scenario") == "notify" and
-                                        str(s.get("kind")).startswith("ring floor ")
-                                        for s in meta.get("skipped") or []):
+        # A skip names its floor by label: "ring floor qs Q batch B NOTIFY[/IO] COMPL RING".
+        want = (f"ring floor qs {c['queue_size']} batch {c['batch']} "
+                f"{'direct' if c['notify'] == 'trapped' else 'eventfd'}"
+                f"{'/' + c['iothread'] if c['notify'] != 'trapped' else ''} {c['completion']} {c['ring']}")
+        if fk not in floors and want not in floor_skips:
             problems.append(f"expected notify/ring_floor for "
                             f"{mmiores.config_label(tuple(c.values()))}: absent and not skipped")
     for mode in ("trapped", "ioeventfd"):

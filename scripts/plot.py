@@ -249,8 +249,8 @@ def plot_notify(out_dir, summary, failed):
     variants = sorted({(r["completion"], r["cpl"]) for r in summary
                        if r["scenario"] == "notify" and r["kind"] == "throughput"})
     if not variants:
-        return [dict(name="throughput", title="Notification throughput", ok=False,
-                     note="no notify rows in summary.csv")]
+        res.append(dict(name="throughput", title="Notification throughput", ok=False,
+                        note="no notify throughput rows in summary.csv"))
     for comp, cpl in variants:
         tag = f"{comp or 'na'}_cpl{cpl or 'na'}"
         where = f"completion by {comp or 'n/a'}, CPL {cpl or 'n/a'}"

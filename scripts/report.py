@@ -215,6 +215,8 @@ def ring_ratio_table(summary, failed):
         if mmiores.config_key(p) in failed or mmiores.config_key(s) in failed:
             cell += " **(crosscheck FAIL)**"
         label = mmiores.notify_line_label(p, skip=("scenario", "kind", "queue_size", "ring"))
+        if p["kind"] == "ring_floor":
+            label = "ring floor: " + label
         cells.setdefault(label, {})[p["queue_size"]] = cell
         sizes.add(int(p["queue_size"]))
     if not cells:

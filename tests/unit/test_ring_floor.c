@@ -86,6 +86,22 @@ static void run_matrix(bool packed)
 	}
 }
 
+/* The largest ring held off by a busy iothread with EVENT_IDX: batches of
+ * one and of the whole ring, for several laps of the 16-bit index. */
+static void test_busy_32768(void)
+{
+	for (int packed = 0; packed < 2; packed++)
+		for (uint32_t batch = 1; batch; batch = batch == 1 ? 32768 : 0) {
+			struct ring_floor_cfg cfg = {
+				.queue_size = 32768, .batch = batch, .event_idx = true, .packed = packed,
+				.notify = NOTIFY_IOEVENTFD, .iothread = IOTHREAD_BUSY, .iothread_cpu = -1,
+				.warmup = 32768, .requests = 4 * 32768, .wait_timeout_ms = 10000,
+			};
+
+			run_one(&cfg);
+		}
+}
+
 static void test_split(void) { run_matrix(false); }
 static void test_packed(void) { run_matrix(true); }
 
@@ -109,6 +125,7 @@ static void test_bad_config(void)
 static const struct ktap_case cases[] = {
 	KTAP_CASE(test_split),
 	KTAP_CASE(test_packed),
+	KTAP_CASE(test_busy_32768),
 	KTAP_CASE(test_bad_config),
 };
 

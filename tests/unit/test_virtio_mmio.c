@@ -579,14 +579,19 @@ static void test_device_polling(void)
 	bring_up(VERSION_1 | (1ull << VIRTIO_RING_F_EVENT_IDX));
 	avail_event = (uint16_t *)&ring[0].used->ring[QS];
 	CHECK(!virtio_mmio__set_polling(dev, 0, true));
-	CHECK_EQ(*avail_event, 0x7fff);
+	CHECK_EQ(*avail_event, 0x8000);
 	add_req(0, 0);
 	add_req(0, 2);
 	CHECK_EQ(virtio_mmio__poll(dev, 0), 2);
-	CHECK_EQ(*avail_event, 0x8001);
+	CHECK_EQ(*avail_event, 0x8002);
 	CHECK(!vring_need_event(*avail_event, 3, 2));	/* the driver's next add: no kick */
 	CHECK(!vring_need_event(*avail_event, 2, 1));	/* nor one already consumed */
 	CHECK(!vring_need_event(*avail_event, 2 + QS, 2));	/* nor a full ring at once */
+	/* The extremes of a 32768 ring: a full ring ahead of the device, in
+	 * one batch or one by one, and a batch the device already used. */
+	CHECK(!vring_need_event(*avail_event, (uint16_t)(2 + 32768), 2));
+	CHECK(!vring_need_event(*avail_event, (uint16_t)(2 + 32768), (uint16_t)(1 + 32768)));
+	CHECK(!vring_need_event(*avail_event, 2, (uint16_t)(2 - 32767)));
 	CHECK(!virtio_mmio__set_polling(dev, 0, false));
 	CHECK_EQ(*avail_event, 2);			/* kick me at the next one */
 	CHECK_EQ(invalid_total(), 0);
