@@ -2,7 +2,8 @@
 /*
  * The virtio-mmio device checklist (docs: virtio-mmio.md, items 1-19, and
  * 20: the same rules over the packed ring) driven
- * from guest code over real exits: the guest (CPL3) makes the accesses, right
+ * from guest code over real exits: the guest (CPL3, and again at CPL0)
+ * makes the accesses, right
  * and wrong ones, with raw mmio_read/mmio_write where the driver API would
  * not misbehave on purpose, and checks what it reads back; the host checks
  * the device's counters at each GUEST_SYNC. The device is the real
@@ -1411,7 +1412,7 @@ static const struct ccase ccases[] = {
 	      "ring end, used element = buffer id + bytes, DISABLE and DESC suppression, IN_ORDER", g20, h20, false },
 };
 
-static void run_case(const struct ccase *c, struct mode m)
+static void run_case(const struct ccase *c, struct mode m, unsigned int cpl)
 {
 	struct virtio_dev_desc desc = {
 		.wire = { .notify = m.notify, .irq = m.irq, .iothread_cpu = -1 },
@@ -1428,8 +1429,8 @@ static void run_case(const struct ccase *c, struct mode m)
 	int e;
 
 	memset(&r, 0, sizeof(r));
-	snprintf(label, sizeof(label), "item %d [%s + %s]", c->item, virtio_notify_mode_name(m.notify),
-		 irq_method_name(m.irq));
+	snprintf(label, sizeof(label), "item %d [CPL%u %s + %s]", c->item, cpl,
+		 virtio_notify_mode_name(m.notify), irq_method_name(m.irq));
 	r.label = label;
 	r.m = m;
 	r.ok = true;
@@ -1447,7 +1448,7 @@ static void run_case(const struct ccase *c, struct mode m)
 	/* Masked until a case routes it: InterruptStatus is read by hand. */
 	vm_ioapic_route(r.vm, GSI, VEC, r.p->level, true);
 	vm_install_handler(r.vm, VEC, conf_isr);
-	vcpu_set_entry_irqs_on(r.vcpu, c->guest, 3, 1, p_gpa);
+	vcpu_set_entry_irqs_on(r.vcpu, c->guest, cpl, 1, p_gpa);
 	vcpu_set_watchdog_ms(r.vcpu, 30000);
 
 	while (!done) {
@@ -1472,8 +1473,8 @@ static void run_case(const struct ccase *c, struct mode m)
 			done = true;
 		}
 	}
-	ktap_result(r.ok, "item %d: %s [%s + %s]", c->item, c->what, virtio_notify_mode_name(m.notify),
-		    irq_method_name(m.irq));
+	ktap_result(r.ok, "item %d: %s [CPL%u %s + %s]", c->item, c->what, cpl,
+		    virtio_notify_mode_name(m.notify), irq_method_name(m.irq));
 	virtio_kvm_destroy(r.vk);
 	virtio_blk__destroy(r.blk);
 	kvm_vm_free(r.vm);
@@ -1494,12 +1495,13 @@ int main(void)
 	REQUIRE_CAP(KVM_CAP_IRQFD_RESAMPLE);
 	for (unsigned int i = 0; i < ARRAY_SIZE(ccases); i++)
 		n += (int)ARRAY_SIZE(modes) + ccases[i].resample_too;
-	ktap_plan(n);
-	for (unsigned int i = 0; i < ARRAY_SIZE(ccases); i++) {
-		for (unsigned int k = 0; k < ARRAY_SIZE(modes); k++)
-			run_case(&ccases[i], modes[k]);
-		if (ccases[i].resample_too)
-			run_case(&ccases[i], resample);
-	}
+	ktap_plan(2 * n);
+	for (unsigned int ci = 0, cpl = 3; ci < 2; ci++, cpl = 0)
+		for (unsigned int i = 0; i < ARRAY_SIZE(ccases); i++) {
+			for (unsigned int k = 0; k < ARRAY_SIZE(modes); k++)
+				run_case(&ccases[i], modes[k], cpl);
+			if (ccases[i].resample_too)
+				run_case(&ccases[i], resample, cpl);
+		}
 	return ktap_exit_code();
 }

@@ -23,7 +23,7 @@
  * crossing the ring end with the old wrap counter, a list running into used
  * descriptors (more than the ring holds), an event suppression offset out
  * of range, and the indirect, order, address and layout cases again.
- * The guest runs at CPL3.
+ * The guest runs at CPL3, then again at CPL0.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -505,7 +505,7 @@ static enum virtq_err case_err(bool packed, uint64_t c)
 	return packed ? pcases[c].err : hcases[c].err;
 }
 
-static void run_mode(enum virtio_notify_mode notify, enum irq_method irq, bool packed)
+static void run_mode(enum virtio_notify_mode notify, enum irq_method irq, bool packed, unsigned int cpl)
 {
 	const uint64_t ncases = packed ? P_NR : H_NR;
 	struct virtio_dev_desc desc = {
@@ -528,7 +528,7 @@ static void run_mode(enum virtio_notify_mode notify, enum irq_method irq, bool p
 	bool pending_ok;
 	int r;
 
-	snprintf(mode, sizeof(mode), "%s, %s + %s", packed ? "packed" : "split",
+	snprintf(mode, sizeof(mode), "CPL%u %s, %s + %s", cpl, packed ? "packed" : "split",
 		 virtio_notify_mode_name(notify), irq_method_name(irq));
 	vm = vm_create_with_vcpu(&vcpu, hostile_guest_main);
 	r = virtio_blk__new(&bc, &blk, &desc.dev);
@@ -538,7 +538,7 @@ static void run_mode(enum virtio_notify_mode notify, enum irq_method irq, bool p
 	area = vm_alloc(vm, AREA_BYTES, 4096);
 	vm_ioapic_route(vm, VIRTIO_MMIO_GSI, (uint8_t)vector, irq_method_is_level(irq), false);
 	vm_install_handler(vm, vector, hostile_isr);
-	vcpu_set_entry_irqs_on(vcpu, hostile_guest_main, 3, 3, area, vm->mem.size_bytes, (uint64_t)packed);
+	vcpu_set_entry_irqs_on(vcpu, hostile_guest_main, cpl, 3, area, vm->mem.size_bytes, (uint64_t)packed);
 	vcpu_set_watchdog_ms(vcpu, 30000);	/* a lost config interrupt ends here */
 
 	expect_sync(vcpu, &uc, SYNC_GOOD, 0);
@@ -633,19 +633,22 @@ int main(void)
 	REQUIRE_CAP(KVM_CAP_IRQCHIP);
 	REQUIRE_CAP(KVM_CAP_IOEVENTFD);
 	REQUIRE_CAP(KVM_CAP_IRQFD);
-	ktap_plan(3 * (H_NR + 1) + 3 * (P_NR + 1));
-	for (int packed = 0; packed < 2; packed++) {
-		int n = packed ? P_NR : H_NR;
+	ktap_plan(2 * (3 * (H_NR + 1) + 3 * (P_NR + 1)));
+	for (unsigned int ci = 0, cpl = 3; ci < 2; ci++, cpl = 0)
+		for (int packed = 0; packed < 2; packed++) {
+			int n = packed ? P_NR : H_NR;
 
-		run_mode(NOTIFY_TRAPPED, IRQ_METHOD_LINE, packed);
-		run_mode(NOTIFY_IOEVENTFD, IRQ_METHOD_IRQFD, packed);
-		if (kvm_check_cap(KVM_CAP_IOEVENTFD_ANY_LENGTH) > 0 && kvm_check_cap(KVM_CAP_IRQFD_RESAMPLE) > 0)
-			run_mode(NOTIFY_IOEVENTFD_ZEROLEN, IRQ_METHOD_IRQFD_RESAMPLE, packed);
-		else
-			for (int c = 0; c <= n; c++)
-				ktap_result_skip("KVM lacks KVM_CAP_IOEVENTFD_ANY_LENGTH or KVM_CAP_IRQFD_RESAMPLE",
-						 "%s, ioeventfd_zerolen + irqfd_resample, case %d",
-						 packed ? "packed" : "split", c);
-	}
+			run_mode(NOTIFY_TRAPPED, IRQ_METHOD_LINE, packed, cpl);
+			run_mode(NOTIFY_IOEVENTFD, IRQ_METHOD_IRQFD, packed, cpl);
+			if (kvm_check_cap(KVM_CAP_IOEVENTFD_ANY_LENGTH) > 0 &&
+			    kvm_check_cap(KVM_CAP_IRQFD_RESAMPLE) > 0)
+				run_mode(NOTIFY_IOEVENTFD_ZEROLEN, IRQ_METHOD_IRQFD_RESAMPLE, packed, cpl);
+			else
+				for (int c = 0; c <= n; c++)
+					ktap_result_skip("KVM lacks KVM_CAP_IOEVENTFD_ANY_LENGTH or "
+							 "KVM_CAP_IRQFD_RESAMPLE",
+							 "CPL%u %s, ioeventfd_zerolen + irqfd_resample, case %d",
+							 cpl, packed ? "packed" : "split", c);
+		}
 	return ktap_exit_code();
 }
