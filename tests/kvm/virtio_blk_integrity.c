@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Data integrity through the real virtio-blk (RAM backend) on the virtio-mmio
- * transport, driven by the guest driver at CPL3 (native on PVM).
+ * transport, driven by the guest driver at CPL3 (native on PVM), and in
+ * a few short runs at CPL0.
  *
  * The guest writes n sectors with a pattern that is a function of (seed,
  * sector, word), then reads them all back in a permuted order into poisoned
@@ -225,6 +226,7 @@ struct integ_cfg {
 	int event_idx, indirect;
 	uint64_t nsectors;
 	int packed;			/* VIRTIO_F_RING_PACKED: the packed ring */
+	unsigned int cpl;		/* the guest driver's privilege level: 3 or 0 */
 };
 
 static uint64_t align_up(uint64_t v, uint64_t a) { return (v + a - 1) & ~(a - 1); }
@@ -267,8 +269,8 @@ static bool run_config(const struct integ_cfg *c, uint64_t seed, bool verbose)
 
 	if (nslots > MAX_SLOTS)
 		nslots = MAX_SLOTS;
-	snprintf(name, sizeof(name), "%s qs %u, %s, %s%s, event_idx %d, indirect %d, %" PRIu64
-		 " sectors", c->packed ? "packed" : "split", c->qs, virtio_notify_mode_name(c->notify),
+	snprintf(name, sizeof(name), "CPL%u %s qs %u, %s, %s%s, event_idx %d, indirect %d, %" PRIu64
+		 " sectors", c->cpl, c->packed ? "packed" : "split", c->qs, virtio_notify_mode_name(c->notify),
 		 c->completion_irq ? "irq " : "poll", c->completion_irq ?
 		 irq_method_name(c->irq) : "", c->event_idx, c->indirect, n);
 
@@ -306,7 +308,7 @@ static bool run_config(const struct integ_cfg *c, uint64_t seed, bool verbose)
 	vm_ioapic_route(vm, VIRTIO_MMIO_GSI, (uint8_t)vector,
 			irq_method_is_level(c->irq), !c->completion_irq);
 	vm_install_handler(vm, vector, integ_isr);
-	vcpu_set_entry_irqs_on(vcpu, integ_guest_main, 3, 1, p_gpa);
+	vcpu_set_entry_irqs_on(vcpu, integ_guest_main, c->cpl, 1, p_gpa);
 	vcpu_set_watchdog_ms(vcpu, 60000);
 
 	/* A guest assertion fails this configuration, not the program. */
@@ -441,18 +443,18 @@ int main(void)
 {
 	/* Long runs: every value of every dimension, thousands of requests. */
 	static const struct integ_cfg longs[] = {
-		{ 16, NOTIFY_TRAPPED, 0, IRQ_METHOD_LINE, 0, 0, 8192, 0 },
-		{ 16, NOTIFY_IOEVENTFD, 1, IRQ_METHOD_LINE, 0, 1, 8192, 0 },
-		{ 256, NOTIFY_IOEVENTFD, 1, IRQ_METHOD_IRQFD, 1, 1, 16384, 0 },
-		{ 256, NOTIFY_TRAPPED, 1, IRQ_METHOD_IRQFD_RESAMPLE, 1, 0, 16384, 0 },
+		{ 16, NOTIFY_TRAPPED, 0, IRQ_METHOD_LINE, 0, 0, 8192, 0, 3 },
+		{ 16, NOTIFY_IOEVENTFD, 1, IRQ_METHOD_LINE, 0, 1, 8192, 0, 3 },
+		{ 256, NOTIFY_IOEVENTFD, 1, IRQ_METHOD_IRQFD, 1, 1, 16384, 0, 3 },
+		{ 256, NOTIFY_TRAPPED, 1, IRQ_METHOD_IRQFD_RESAMPLE, 1, 0, 16384, 0, 3 },
 		/* 131072 requests through a full 32768 ring: 16-bit indices wrap. */
-		{ 32768, NOTIFY_TRAPPED, 1, IRQ_METHOD_LINE, 1, 1, 65536, 0 },
-		{ 32768, NOTIFY_IOEVENTFD, 0, IRQ_METHOD_LINE, 0, 0, 32768, 0 },
+		{ 32768, NOTIFY_TRAPPED, 1, IRQ_METHOD_LINE, 1, 1, 65536, 0, 3 },
+		{ 32768, NOTIFY_IOEVENTFD, 0, IRQ_METHOD_LINE, 0, 0, 32768, 0, 3 },
 		/* The packed ring: a size that is no power of two, and a full
 		 * 32768 ring whose wrap counters flip again and again. */
-		{ 100, NOTIFY_IOEVENTFD, 1, IRQ_METHOD_IRQFD, 1, 0, 8192, 1 },
-		{ 256, NOTIFY_TRAPPED, 0, IRQ_METHOD_LINE, 0, 1, 16384, 1 },
-		{ 32768, NOTIFY_TRAPPED, 1, IRQ_METHOD_LINE, 1, 1, 65536, 1 },
+		{ 100, NOTIFY_IOEVENTFD, 1, IRQ_METHOD_IRQFD, 1, 0, 8192, 1, 3 },
+		{ 256, NOTIFY_TRAPPED, 0, IRQ_METHOD_LINE, 0, 1, 16384, 1, 3 },
+		{ 32768, NOTIFY_TRAPPED, 1, IRQ_METHOD_LINE, 1, 1, 65536, 1, 3 },
 	};
 	static const uint32_t qss[] = { 16, 256, 32768 };
 	static const enum virtio_notify_mode notifies[] = { NOTIFY_TRAPPED, NOTIFY_IOEVENTFD };
@@ -469,9 +471,19 @@ int main(void)
 	REQUIRE_CAP(KVM_CAP_IOEVENTFD);
 	REQUIRE_CAP(KVM_CAP_IRQFD);
 	REQUIRE_CAP(KVM_CAP_IRQFD_RESAMPLE);
-	ktap_plan((int)ARRAY_SIZE(longs) + 1);
+	/* CPL0 (interpreted on PVM, so short): both rings, both notify
+	 * paths, polled and by interrupt. */
+	static const struct integ_cfg cpl0[] = {
+		{ 256, NOTIFY_TRAPPED, 0, IRQ_METHOD_LINE, 1, 1, 512, 0, 0 },
+		{ 256, NOTIFY_IOEVENTFD, 1, IRQ_METHOD_IRQFD, 1, 0, 512, 0, 0 },
+		{ 100, NOTIFY_TRAPPED, 1, IRQ_METHOD_LINE, 0, 1, 512, 1, 0 },
+		{ 256, NOTIFY_IOEVENTFD, 0, IRQ_METHOD_IRQFD, 1, 1, 512, 1, 0 },
+	};
+	ktap_plan((int)ARRAY_SIZE(longs) + (int)ARRAY_SIZE(cpl0) + 1);
 	for (unsigned int i = 0; i < ARRAY_SIZE(longs); i++)
 		run_config(&longs[i], 0x5eed0000 + i, true);
+	for (unsigned int i = 0; i < ARRAY_SIZE(cpl0); i++)
+		run_config(&cpl0[i], 0x5eed0100 + i, true);
 
 	/* The full matrix, small: one line for all, details for failures. */
 	for (int packed = 0; packed < 2; packed++)
@@ -483,7 +495,7 @@ int main(void)
 		struct integ_cfg c = {
 			.qs = qss[qi], .notify = notifies[ni], .completion_irq = comps[ci].irq_mode,
 			.irq = comps[ci].m, .event_idx = ev, .indirect = ind, .nsectors = small_n,
-			.packed = packed,
+			.packed = packed, .cpl = 3,
 		};
 
 		nsmall++;
