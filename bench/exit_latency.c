@@ -109,7 +109,6 @@ static int64_t stat_delta(int64_t before, int64_t after)
 	return before < 0 || after < 0 ? -1 : after - before;
 }
 
-/* One fresh VM, one run of the kind. */
 /* The eventfd of a port or nowaiter kind, registered on its address. */
 static int attach_ioeventfd(struct kvm_vm *vm, const struct timed_kind *k)
 {
@@ -125,6 +124,7 @@ static int attach_ioeventfd(struct kvm_vm *vm, const struct timed_kind *k)
 	return efd;
 }
 
+/* One fresh VM, one run of the kind. */
 static enum guest_outcome run_once(struct bench_ctx *c, const struct timed_kind *k, int cpl,
 				   enum iothread_mode io, uint64_t warmup, uint64_t n,
 				   unsigned int watchdog_ms, struct rep_result *res, char *why, size_t why_len)

@@ -18,7 +18,8 @@ const char *const notify_floor_metrics[] = {
 	"requests_per_s", "notifies_per_s", "irqs_per_s", "vcpu_cpu_ns_per_req",
 	"iothread_cpu_ns_per_req", NULL,
 };
-enum { FM_REQUESTS_PER_S };
+/* Their slots in a repetition's values, in the same order. */
+enum { FM_REQUESTS_PER_S, FM_NOTIFIES_PER_S, FM_IRQS_PER_S, FM_DRIVER_NS_PER_REQ, FM_IOTHREAD_NS_PER_REQ };
 
 /* What a kick is without a VM: the trapped write's handler called on the
  * driver's thread, or the ioeventfd's eventfd written. */
@@ -155,22 +156,20 @@ enum bench_rep_status notify_floor_run_rep(struct bench_ctx *c, const struct not
 		return REP_FAILED;
 	secs = (double)r.ns / 1e9;
 	out->v[0][FM_REQUESTS_PER_S] = (double)r.completed / secs;
-	out->v[0][1] = (double)r.device_notifies / secs;
-	out->v[0][2] = (double)r.irqs / secs;
-	out->v[0][3] = (double)r.driver_cpu_ns / (double)r.completed;
-	out->v[0][4] = r.iothread_cpu_ns ? (double)r.iothread_cpu_ns / (double)r.completed : NAN;
+	out->v[0][FM_NOTIFIES_PER_S] = (double)r.device_notifies / secs;
+	out->v[0][FM_IRQS_PER_S] = (double)r.irqs / secs;
+	out->v[0][FM_DRIVER_NS_PER_REQ] = (double)r.driver_cpu_ns / (double)r.completed;
+	out->v[0][FM_IOTHREAD_NS_PER_REQ] = r.iothread_cpu_ns ? (double)r.iothread_cpu_ns / (double)r.completed
+							      : NAN;
 
 	results_set_config(c->samples, &nc->base.series[0].rc);
 	results_set_u64(c->samples, "rep", rep);
 	results_set_u64(c->samples, "samples", r.completed);
 	results_set_double(c->samples, "duration_s", secs);
 	results_set_u64(c->samples, "requests", r.completed);
-	results_set_double(c->samples, "requests_per_s", out->v[0][FM_REQUESTS_PER_S]);
-	results_set_double(c->samples, "notifies_per_s", out->v[0][1]);
-	results_set_double(c->samples, "irqs_per_s", out->v[0][2]);
-	results_set_double(c->samples, "vcpu_cpu_ns_per_req", out->v[0][3]);
-	if (r.iothread_cpu_ns)
-		results_set_double(c->samples, "iothread_cpu_ns_per_req", out->v[0][4]);
+	for (int m = 0; notify_floor_metrics[m]; m++)	/* no iothread: left empty */
+		if (!isnan(out->v[0][m]))
+			results_set_double(c->samples, notify_floor_metrics[m], out->v[0][m]);
 	results_set_u64(c->samples, "device_notifies", r.device_notifies);
 	results_set_u64(c->samples, "device_irqs", r.device_irqs);
 	bench_set_iothread_cells(c, nc->notify != NOTIFY_TRAPPED ? (int)nc->iothread : -1, &r.vk0, &r.vk1);

@@ -364,8 +364,8 @@ static void notify_after(struct bench_ctx *c, const struct bench_config *cfg, co
 		notify_floor_after(c, nc, v);
 }
 
-/* Every configuration the options ask for, into out: the VM's (vm) or,
- * once per key, their ring floors. */
+/* Every configuration the options ask for, into out: the VM's, or (floors)
+ * their ring floors, once per key. */
 static void notify_add_configs(const struct bench_opts *o, struct bench_config_list *out, bool floors)
 {
 	for (int ci = 0; ci < o->ncpls; ci++)

@@ -258,7 +258,7 @@ int ring_floor_run(const struct ring_floor_cfg *cfg, struct ring_floor_result *o
 	};
 	struct virtio_blk_loop l = { .data_len = FLOOR_DATA_BYTES, .batch = cfg->batch };
 	struct virtio_mmio_stats st;
-	uint64_t t0, cpu0, iot0, n;
+	uint64_t t0, cpu0, iot0, n, supp0, notifies0, irqs0, notifies1, irqs1;
 	int r;
 
 	memset(out, 0, sizeof(*out));
@@ -304,8 +304,8 @@ int ring_floor_run(const struct ring_floor_cfg *cfg, struct ring_floor_result *o
 	l.bad_status = 0;
 	f.irqs = 0;
 	out->warmup_kicks = virtio_blk_kicks(&f.drv);
-	out->kicks_suppressed = virtio_blk_kicks_suppressed(&f.drv);
-	snapshot_device(&f, &out->device_notifies, &out->device_irqs);
+	supp0 = virtio_blk_kicks_suppressed(&f.drv);
+	snapshot_device(&f, &notifies0, &irqs0);
 	virtio_kvm_get_counters(f.vk, &out->vk0);
 	iot0 = virtio_kvm_iothread_cpu_ns(f.vk);
 	cpu0 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
@@ -318,17 +318,13 @@ int ring_floor_run(const struct ring_floor_cfg *cfg, struct ring_floor_result *o
 	virtio_kvm_get_counters(f.vk, &out->vk1);
 	if (r)
 		goto out;
-	{
-		uint64_t n1, i1;
-
-		snapshot_device(&f, &n1, &i1);
-		out->device_notifies = n1 - out->device_notifies;
-		out->device_irqs = i1 - out->device_irqs;
-	}
+	snapshot_device(&f, &notifies1, &irqs1);
+	out->device_notifies = notifies1 - notifies0;
+	out->device_irqs = irqs1 - irqs0;
 	out->completed = n;
 	out->bad_status = l.bad_status;
 	out->kicks = virtio_blk_kicks(&f.drv) - out->warmup_kicks;
-	out->kicks_suppressed = virtio_blk_kicks_suppressed(&f.drv) - out->kicks_suppressed;
+	out->kicks_suppressed = virtio_blk_kicks_suppressed(&f.drv) - supp0;
 	out->irqs = f.irqs;
 	virtio_mmio__get_stats(f.dev, &st);
 	out->needs_reset = st.needs_reset;
