@@ -35,6 +35,9 @@ GUEST_CODE static void exit_guest_main(timed_loop_fn loop, uint64_t addr, uint64
 
 #define QNOTIFY (VIRTIO_MMIO_BASE + VIRTIO_MMIO_QUEUE_NOTIFY)
 #define PIO_IOEVENTFD_PORT (TEST_PIO_PORT + 0x10)
+/* The raw kinds' addresses: no memslot, no device, no bus range. */
+#define RAW_MMIO_ADDR TEST_MMIO_BASE
+#define RAW_PIO_PORT (TEST_PIO_PORT + 0x20)
 
 static void pio_sink(void *opaque, uint64_t off, uint8_t *data, uint32_t len, bool is_write)
 {
@@ -83,6 +86,19 @@ static const struct timed_kind exit_kinds[] = {
 	  .loop = timed_cpuid, .path = PATH_KERNEL_EXIT },
 	{ .name = "vmcall", .about = "VMCALL (VMMCALL on AMD), handled in the kernel",
 	  .loop = timed_vmcall, .loop_amd = timed_vmmcall, .addr = 0x7fffffff, .path = PATH_KERNEL_EXIT },
+	/* The raw KVM_RUN loop: the reference the kinds above are read against. */
+	{ .name = "raw_mmio_write", .about = "raw KVM_RUN loop: an MMIO write no device backs, "
+	  "re-entered at once; timed as x86/vmexit times it (chunk means)",
+	  .loop = raw_mmio_write32, .addr = RAW_MMIO_ADDR, .path = PATH_USER_MMIO, .raw = true },
+	{ .name = "raw_mmio_ioeventfd", .about = "raw KVM_RUN loop: an MMIO write to an ioeventfd "
+	  "(len 4, datamatch) nobody waits on, no device",
+	  .loop = raw_mmio_write32, .addr = RAW_MMIO_ADDR, .path = PATH_KERNEL_IOEVENTFD,
+	  .nowaiter = true, .raw = true },
+	{ .name = "raw_pio_write", .about = "raw KVM_RUN loop: a port write no device backs, re-entered at once",
+	  .loop = raw_pio_out32, .addr = RAW_PIO_PORT, .pio = 1, .path = PATH_USER_PIO, .raw = true },
+	{ .name = "raw_pio_ioeventfd", .about = "raw KVM_RUN loop: a port write to an ioeventfd nobody waits on",
+	  .loop = raw_pio_out32, .addr = RAW_PIO_PORT, .pio = 2, .path = PATH_KERNEL_IOEVENTFD,
+	  .nowaiter = true, .raw = true },
 };
 _Static_assert(ARRAY_SIZE(exit_kinds) >= 1, "the floor row comes first");
 
@@ -100,6 +116,8 @@ struct rep_result {
 	int64_t d_user;		/* exits KVM_RUN returned to us (the harness's own count) */
 	uint64_t d_notifies;
 	int64_t efd_count;	/* nowaiter: the eventfd's count, read after the run; else -1 */
+	uint64_t raw_seen;	/* raw kinds: exits the raw loop re-entered */
+	double raw_floor_ticks;	/* raw kinds: median per-access ticks of the empty chunks */
 	struct virtio_kvm_counters k0, k1;	/* iothread, around the run */
 	bool has_iothread;
 };
@@ -124,13 +142,32 @@ static int attach_ioeventfd(struct kvm_vm *vm, const struct timed_kind *k)
 	return efd;
 }
 
+/* A raw kind's chunk pairs (guest_bench.h) as per-access ticks: the access
+ * chunks are the samples, the empty chunks' median their floor. */
+static void raw_samples(const uint64_t *pairs, uint64_t n, struct rep_result *res)
+{
+	double *empty = malloc(n * sizeof(double));
+
+	res->samples = malloc(n * sizeof(uint64_t));
+	TEST_ASSERT(empty && res->samples, "malloc");
+	for (uint64_t i = 0; i < n; i++) {
+		empty[i] = (double)pairs[2 * i] / RAW_LOOP_CHUNK;
+		res->samples[i] = (pairs[2 * i + 1] + RAW_LOOP_CHUNK / 2) / RAW_LOOP_CHUNK;
+	}
+	stats_sort_double(empty, n);
+	res->raw_floor_ticks = stats_quantile_sorted_double(empty, n, 0.5);
+	res->n = n;
+	free(empty);
+}
+
 /* One fresh VM, one run of the kind. */
 static enum guest_outcome run_once(struct bench_ctx *c, const struct timed_kind *k, int cpl,
 				   enum iothread_mode io, uint64_t warmup, uint64_t n,
 				   unsigned int watchdog_ms, struct rep_result *res, char *why, size_t why_len)
 {
 	struct kvm_vcpu *vcpu;
-	uint64_t ram = GUEST_RAM_DEFAULT_BYTES + ((n > warmup ? n : warmup) * 8 + (2 << 20));
+	const uint64_t out_len = (n > warmup ? n : warmup) * (k->raw ? 2 : 1);	/* entries */
+	uint64_t ram = GUEST_RAM_DEFAULT_BYTES + out_len * 8 + (2 << 20);
 	struct kvm_vm *vm;
 	struct bench_dev *dev = NULL;
 	struct virtio_mmio_stats ds0 = { 0 }, ds1 = { 0 };
@@ -163,10 +200,13 @@ static enum guest_outcome run_once(struct bench_ctx *c, const struct timed_kind 
 		res->k0.eventfd_kicks += bench_dev_extra_kicks(dev);	/* the port's eventfd */
 		res->has_iothread = timed_kind_has_iothread(k);
 	}
-	if (k->pio == 1)
+	if (k->pio == 1 && !k->raw)
 		TEST_ASSERT(!bus_register(vm, BUS_PIO, TEST_PIO_PORT, 4, pio_sink, NULL), "bus_register");
-	out_gpa = vm_alloc(vm, (n > warmup ? n : warmup) * 8, 0);
-	if (k->path == PATH_USER_MMIO || k->path == PATH_USER_PIO) {
+	out_gpa = vm_alloc(vm, out_len * 8, 0);
+	if (k->raw)
+		vcpu->raw_exit = (typeof(vcpu->raw_exit)){ .on = true, .seen = 0,
+			.mmio_addr = k->pio ? UINT64_MAX : k->addr, .port = k->pio ? (uint16_t)k->addr : 0 };
+	else if (k->path == PATH_USER_MMIO || k->path == PATH_USER_PIO) {
 		unsigned int per = k->exits_per_iter ? k->exits_per_iter : 1;
 
 		res->user_ticks = calloc((warmup + n) * per + 16, sizeof(uint32_t));
@@ -186,6 +226,8 @@ static enum guest_outcome run_once(struct bench_ctx *c, const struct timed_kind 
 	res->d_mmio = stat_delta(m0, vcpu_stat(vcpu, "mmio_exits"));
 	res->d_io = stat_delta(i0, vcpu_stat(vcpu, "io_exits"));
 	res->d_user = (int64_t)(vcpu->exits_seen - u0);
+	res->raw_seen = vcpu->raw_exit.seen;
+	vcpu->raw_exit.on = false;
 	if (dev) {
 		virtio_mmio__get_stats(bench_dev_mmio(dev), &ds1);
 		virtio_kvm_get_counters(bench_dev_kvm(dev), &res->k1);
@@ -197,7 +239,9 @@ static enum guest_outcome run_once(struct bench_ctx *c, const struct timed_kind 
 
 		res->efd_count = read(efd, &cnt, sizeof(cnt)) == sizeof(cnt) ? (int64_t)cnt : 0;
 	}
-	if (o == GUEST_OK) {
+	if (o == GUEST_OK && k->raw)
+		raw_samples(addr_gpa2hva(vm, out_gpa), n, res);
+	else if (o == GUEST_OK) {
 		res->n = n;
 		res->samples = malloc(n * sizeof(uint64_t));
 		TEST_ASSERT(res->samples, "malloc");
@@ -243,7 +287,9 @@ static bool crosscheck_user(struct bench_ctx *c, const struct timed_kind *k, int
 			    int64_t slack, uint64_t total, const struct rep_result *r, char *why, size_t len)
 {
 	int64_t counter = k->pio ? r->d_io : r->d_mmio;
-	bool ok = r->d_user >= t && r->d_user <= t + slack;
+	/* The raw loop re-enters its exits itself; only the DONE ucall is ours. */
+	int64_t user = k->raw ? (int64_t)r->raw_seen : r->d_user;
+	bool ok = user >= t && user <= t + slack && (!k->raw || r->d_user <= 4);
 
 	/* KVM's own counter agrees where it counts (PVM: io_exits 0). */
 	if (counter > 0 || !k->pio)
@@ -254,8 +300,9 @@ static bool crosscheck_user(struct bench_ctx *c, const struct timed_kind *k, int
 			   k->name, cpl, (unsigned long long)total);
 	if (!strcmp(k->name, "mmio_write_trapped"))
 		ok &= r->d_notifies == total;
-	snprintf(why, len, "%s: %llu accesses, %lld exits reached userspace, KVM counted %lld %s",
-		 k->name, (unsigned long long)total, (long long)r->d_user, (long long)counter,
+	snprintf(why, len, "%s: %llu accesses, %lld exits reached userspace%s, KVM counted %lld %s",
+		 k->name, (unsigned long long)total, (long long)user,
+		 k->raw ? " (the raw loop re-entered them)" : "", (long long)counter,
 		 k->pio ? "I/O exits" : "MMIO exits");
 	if (k->virtio)
 		snprintf(why + strlen(why), len - strlen(why), ", device %llu notifies",
@@ -270,7 +317,7 @@ static bool crosscheck_kernel(struct bench_ctx *c, const struct bench_config *cf
 			      const struct rep_result *r, char *why, size_t len)
 {
 	bool hw = strcmp(c->plat.hypervisor, "PVM") != 0;
-	bool ok = r->d_user <= 4 && r->d_mmio <= 4;
+	bool ok = r->d_user <= 4 && r->d_mmio <= 4 && r->raw_seen == 0;
 
 	/* PIO ioeventfd: io_exits counts every access on VMX/SVM (counted
 	 * before kvm_fast_pio() finds the ioeventfd), none on PVM. */
@@ -292,7 +339,7 @@ static bool crosscheck_kernel(struct bench_ctx *c, const struct bench_config *cf
 			   " (PVM interprets CPL0 code and serves it inside the emulator)") : "");
 	snprintf(why, len, "%s: %llu accesses, %lld exits reached userspace; KVM counted %lld exits, "
 		 "%lld MMIO and %lld I/O exits (expected: none to userspace%s)", k->name,
-		 (unsigned long long)total, (long long)r->d_user, (long long)r->d_exits,
+		 (unsigned long long)total, (long long)(r->d_user + (int64_t)r->raw_seen), (long long)r->d_exits,
 		 (long long)r->d_mmio, (long long)r->d_io,
 		 k->pio == 2 && hw ? ", one I/O exit per access" :
 		 hw && k->path != PATH_NONE ? ", at least one exit per access" : "");
@@ -425,6 +472,7 @@ enum bench_rep_status timed_run_rep(struct bench_ctx *c, const struct bench_conf
 	const struct timed_kind *k = ((const struct timed_config *)cfg)->k;
 	const struct bench_opts *o = c->o;
 	double floor_ticks = k->path == PATH_NONE ? -1 : c->floor_ticks[cfg->cpl];
+	const uint64_t per_sample = k->raw ? RAW_LOOP_CHUNK : 1;	/* accesses */
 	struct rep_result r = { 0 };
 	struct stats_summary sum;
 	enum guest_outcome go = run_once(c, k, cfg->cpl, ((const struct timed_config *)cfg)->io,
@@ -435,7 +483,9 @@ enum bench_rep_status timed_run_rep(struct bench_ctx *c, const struct bench_conf
 		free(r.user_ticks);
 		return go == GUEST_INTERRUPTED ? REP_INTERRUPTED : REP_FAILED;
 	}
-	write_row(c, cfg, rep, &r, k, floor_ticks, o->warmup + o->iterations, &sum);
+	if (k->raw)	/* its own floor: the empty chunks of the same run */
+		floor_ticks = r.raw_floor_ticks;
+	write_row(c, cfg, rep, &r, k, floor_ticks, (o->warmup + o->iterations) * per_sample, &sum);
 	out->v[0][M_P50_TICKS] = sum.p50;
 	out->v[0][M_P50] = stats_ticks_to_ns(sum.p50, c->tsc_khz);
 	out->v[0][M_P99] = stats_ticks_to_ns(sum.p99, c->tsc_khz);

@@ -26,6 +26,7 @@ const size_t results_samples_ncolumns =
 const char *const results_summary_columns[] = {
 	CONFIG_COLUMNS,
 	"metric", "unit", "reps", "median", "ci95_lo", "ci95_hi", "min_rep", "max_rep",
+	"cv",
 };
 const size_t results_summary_ncolumns =
 	sizeof(results_summary_columns) / sizeof(results_summary_columns[0]);
@@ -110,6 +111,8 @@ int results_add_summary(struct results_table *summary, const struct results_conf
 		ret = results_set_double(summary, "min_rep", r.min_rep);
 	if (!ret)
 		ret = results_set_double(summary, "max_rep", r.max_rep);
+	if (!ret)	/* NAN (one rep) is an empty cell */
+		ret = results_set_double(summary, "cv", r.cv);
 	if (!ret)
 		ret = results_row_end(summary);
 	else

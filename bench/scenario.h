@@ -140,6 +140,9 @@ struct timed_kind {
 	 * access's cost without the wake-up; else the iothread waits on it,
 	 * in each --iothread mode. */
 	bool nowaiter;
+	/* The raw reference: no device and no bus, vcpu_run()'s raw_exit loop
+	 * re-enters at once, timed in chunks (raw_* loops, guest_bench.h). */
+	bool raw;
 };
 
 /* Whether kind k's configurations run once per --iothread mode. */

@@ -218,6 +218,17 @@ int stats_reps_summarize(const double *per_rep, size_t n, struct stats_reps *out
 	out->ci95_hi = v[out->ci.hi_rank - 1];
 	out->min_rep = v[0];
 	out->max_rep = v[n - 1];
+	out->cv = NAN;
+	if (n > 1) {
+		double mean = 0, ss = 0;
+
+		for (size_t i = 0; i < n; i++)
+			mean += v[i] / (double)n;
+		for (size_t i = 0; i < n; i++)
+			ss += (v[i] - mean) * (v[i] - mean);
+		if (mean != 0)
+			out->cv = sqrt(ss / (double)(n - 1)) / fabs(mean);
+	}
 	free(v);
 	return 0;
 }

@@ -209,6 +209,17 @@ static bool handle_mmio(struct kvm_vcpu *vcpu)
 	return false;
 }
 
+/* The raw reference loop's exits: its own address, written, nothing more. */
+static inline bool raw_exit_matches(const struct kvm_vcpu *vcpu)
+{
+	const struct kvm_run *run = vcpu->run;
+
+	if (run->exit_reason == KVM_EXIT_MMIO)
+		return run->mmio.is_write && run->mmio.phys_addr == vcpu->raw_exit.mmio_addr;
+	return run->exit_reason == KVM_EXIT_IO && run->io.direction == KVM_EXIT_IO_OUT &&
+	       run->io.port == vcpu->raw_exit.port;
+}
+
 static enum vcpu_stop vcpu_stop(struct kvm_vcpu *vcpu, int slot, enum vcpu_stop why)
 {
 	watchdog_disarm(vcpu);
@@ -233,6 +244,11 @@ enum vcpu_stop vcpu_run(struct kvm_vcpu *vcpu)
 		if (returned_at && vcpu->user_ticks_n < vcpu->user_ticks_cap)
 			vcpu->user_ticks[vcpu->user_ticks_n++] = (uint32_t)(host_rdtsc() - returned_at);
 		r = ioctl(vcpu->fd, KVM_RUN, 0);
+		if (vcpu->raw_exit.on && r == 0 && raw_exit_matches(vcpu)) {
+			vcpu->raw_exit.seen++;
+			returned_at = 0;
+			continue;
+		}
 		returned_at = vcpu->user_ticks ? host_rdtsc() : 0;
 		if (r < 0) {
 			struct watchdog *wd = vcpu->watchdog;

@@ -74,6 +74,9 @@ struct stats_reps {
 	double median;
 	double ci95_lo, ci95_hi;
 	double min_rep, max_rep;
+	/* Coefficient of variation, sample stddev / |mean|: how much the
+	 * run-level figures move (NAN below 2 reps or at mean 0). */
+	double cv;
 	struct stats_median_ci ci;
 };
 /* Does not modify per_rep (sorts a copy); -EINVAL on n == 0, -ENOMEM. */

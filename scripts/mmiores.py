@@ -36,7 +36,8 @@ LEGACY_COLUMNS = {"ring": lambda row: "split" if row.get("scenario") == "notify"
                   (("notify", "throughput"), ("irq", "roundtrip")) else "",
                   "eventfd_kicks": lambda row: "", "iothread_wakeups": lambda row: "",
                   "poll_hit_rate": lambda row: "", "poll_window_ns": lambda row: "",
-                  "ring_floor_requests_per_s": lambda row: "", "ring_floor_ratio": lambda row: ""}
+                  "ring_floor_requests_per_s": lambda row: "", "ring_floor_ratio": lambda row: "",
+                  "cv": lambda row: ""}
 # Kinds whose name changed meaning, by results written before `iothread`:
 # pio_ioeventfd had no waiter then (it is pio_ioeventfd_nowaiter now).
 LEGACY_KINDS = {"pio_ioeventfd": "pio_ioeventfd_nowaiter"}
@@ -50,7 +51,7 @@ SAMPLES_COLUMNS = CONFIG_COLUMNS + [
     "device_notifies", "device_irqs", "eventfd_kicks", "iothread_wakeups", "poll_hit_rate",
     "poll_window_ns", "ring_floor_requests_per_s", "ring_floor_ratio", "crosscheck"]
 SUMMARY_COLUMNS = CONFIG_COLUMNS + ["metric", "unit", "reps", "median", "ci95_lo",
-                                    "ci95_hi", "min_rep", "max_rep"]
+                                    "ci95_hi", "min_rep", "max_rep", "cv"]
 CDF_COLUMNS = CONFIG_COLUMNS + ["rep", "q", "ns"]
 
 LATENCY_SCENARIOS = ("exit", "irq")
@@ -218,6 +219,38 @@ def wakeup_split(summary):
             base = med.get((alone, cpl, ""))
             if kind == waited and v is not None and base is not None:
                 out.append((kind, cpl, mode, base, v))
+    return out
+
+
+# Each exit kind next to the raw KVM_RUN loop's kind of the same access.
+RAW_REFERENCE = {"mmio_write_trapped": "raw_mmio_write",
+                 "mmio_ioeventfd_datamatch": "raw_mmio_ioeventfd",
+                 "mmio_ioeventfd_zerolen": "raw_mmio_ioeventfd",
+                 "mmio_ioeventfd_nowaiter": "raw_mmio_ioeventfd",
+                 "pio_trapped": "raw_pio_write",
+                 "pio_ioeventfd": "raw_pio_ioeventfd",
+                 "pio_ioeventfd_nowaiter": "raw_pio_ioeventfd"}
+
+
+def raw_ratios(summary):
+    """[(kind, cpl, iothread, raw kind, ratio, lo, hi)]: each exit kind's net
+    p50 median over its raw reference's at the same CPL, with the interval the
+    two 95% CIs allow (lo, hi None when a CI is missing)."""
+    net = {}
+    for r in summary:
+        if r["scenario"] == "exit" and r["metric"] == "net_p50_ns":
+            d = config_dict(config_key(r))
+            net[(d["kind"], d["cpl"], d["iothread"])] = [to_float(r[c]) for c in
+                                                         ("median", "ci95_lo", "ci95_hi")]
+    out = []
+    for (kind, cpl, mode), (m, lo, hi) in sorted(net.items()):
+        raw = RAW_REFERENCE.get(kind)
+        ref = net.get((raw, cpl, ""))
+        if ref is None or not ref[0] or m is None:
+            continue
+        rm, rlo, rhi = ref
+        ok = None not in (lo, hi, rlo, rhi) and rlo > 0 and rhi > 0
+        out.append((kind, cpl, mode, raw, m / rm, lo / rhi if ok else None, hi / rlo if ok else None))
     return out
 
 

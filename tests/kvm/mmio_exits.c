@@ -4,7 +4,8 @@
  * range reach the handler with the exact address, width, direction and
  * data; read data chosen by the host arrives in the guest unchanged. At
  * CPL0 and CPL3. An access nobody claimed fails the test naming address,
- * width and data (checked in a child process).
+ * width and data (checked in a child process). The raw KVM_RUN loop of the
+ * exit kinds raw_* re-enters exactly its own writes and nothing else.
  */
 #include <ctype.h>
 #include <inttypes.h>
@@ -143,6 +144,42 @@ static void test_widths(unsigned int cpl)
 	kvm_vm_free(vm);
 }
 
+/* ---- the raw KVM_RUN loop ----------------------------------------------- */
+#define RAW_WRITES	100
+
+GUEST_CODE static void guest_raw(uint64_t base)
+{
+	for (int i = 0; i < RAW_WRITES; i++)
+		mmio_write32(base + 0x44, (uint32_t)i);
+	mmio_write8(base + 0x11, 0x5a);		/* another address: the bus's */
+	(void)mmio_read32(base + 0x44);		/* a read of it: the bus's too */
+	GUEST_DONE();
+}
+
+static void test_raw_loop(unsigned int cpl)
+{
+	struct recorder rec = { 0 };
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm = vm_create_with_vcpu(&vcpu, guest_raw);
+	uint64_t seen0 = vcpu->exits_seen;
+	bool ok;
+
+	rec.vcpu = vcpu;
+	TEST_ASSERT(!bus_register(vm, BUS_MMIO, TEST_MMIO_BASE, WINDOW_BYTES, record, &rec), "bus_register");
+	vcpu->raw_exit.on = true;
+	vcpu->raw_exit.mmio_addr = TEST_MMIO_BASE + 0x44;
+	vcpu_set_entry(vcpu, guest_raw, cpl, 1, TEST_MMIO_BASE);
+	ok = run_to_done(vcpu);
+	ktap_diag("CPL%u: raw loop re-entered %" PRIu64 " exits; the harness handled %" PRIu64
+		  ", the bus saw %d", cpl, vcpu->raw_exit.seen, vcpu->exits_seen - seen0, rec.n);
+	ok &= vcpu->raw_exit.seen == RAW_WRITES && rec.n == 2 && vcpu->exits_seen - seen0 == 3;
+	ok = ok && rec.log[0].is_write && rec.log[0].offset == 0x11 &&
+	      !rec.log[1].is_write && rec.log[1].offset == 0x44;
+	ktap_result(ok, "CPL%u: the raw loop re-entered its %d writes alone; the other write, the read "
+		    "and the ucall reached the harness", cpl, RAW_WRITES);
+	kvm_vm_free(vm);
+}
+
 /* ---- an access nobody claimed ---------------------------------------- */
 #define UNCLAIMED_GPA	(TEST_MMIO_BASE + 0x2340)	/* outside the window */
 #define UNCLAIMED_DATA	0xfeedf00dU
@@ -212,9 +249,11 @@ static void test_unclaimed(unsigned int cpl, bool write)
 int main(void)
 {
 	kvm_open_or_skip();
-	ktap_plan(8);
+	ktap_plan(10);
 	for (unsigned int cpl = 0; cpl <= 3; cpl += 3)
 		test_widths(cpl);
+	for (unsigned int cpl = 0; cpl <= 3; cpl += 3)
+		test_raw_loop(cpl);
 	for (unsigned int cpl = 0; cpl <= 3; cpl += 3) {
 		test_unclaimed(cpl, true);
 		test_unclaimed(cpl, false);

@@ -151,12 +151,15 @@ static void reps_summary(void)
 	CHECK_NEAR(s.min_rep, 1, 0);
 	CHECK_NEAR(s.max_rep, 9, 0);
 	CHECK(!s.ci.full_range);
+	CHECK_NEAR(s.cv, sqrt(7.5) / 5, 1e-12);	/* 1..9: sample variance 7.5 */
 	CHECK_NEAR(r[0], 5, 0);		/* input untouched */
 	CHECK_EQ(stats_reps_summarize(few, 3, &s), 0);
 	CHECK_NEAR(s.median, 20, 0);
 	CHECK_NEAR(s.ci95_lo, 10, 0);
 	CHECK_NEAR(s.ci95_hi, 30, 0);
 	CHECK(s.ci.full_range);
+	CHECK_EQ(stats_reps_summarize(few, 1, &s), 0);
+	CHECK(isnan(s.cv));		/* one rep: no spread to speak of */
 	CHECK_EQ(stats_reps_summarize(few, 0, &s), -EINVAL);
 }
 
