@@ -86,18 +86,23 @@ static const struct timed_kind exit_kinds[] = {
 	  .loop = timed_cpuid, .path = PATH_KERNEL_EXIT },
 	{ .name = "vmcall", .about = "VMCALL (VMMCALL on AMD), handled in the kernel",
 	  .loop = timed_vmcall, .loop_amd = timed_vmmcall, .addr = 0x7fffffff, .path = PATH_KERNEL_EXIT },
-	/* The raw KVM_RUN loop: the reference the kinds above are read against. */
+	/* The raw KVM_RUN loop, the reference the kinds above are read against:
+	 * the same guest loops, no device, exits re-entered at once. */
 	{ .name = "raw_mmio_write", .about = "raw KVM_RUN loop: an MMIO write no device backs, "
-	  "re-entered at once; timed as x86/vmexit times it (chunk means)",
-	  .loop = raw_mmio_write32, .addr = RAW_MMIO_ADDR, .path = PATH_USER_MMIO, .raw = true },
+	  "re-entered at once",
+	  .loop = timed_mmio_write32, .addr = RAW_MMIO_ADDR, .path = PATH_USER_MMIO, .raw = true },
 	{ .name = "raw_mmio_ioeventfd", .about = "raw KVM_RUN loop: an MMIO write to an ioeventfd "
 	  "(len 4, datamatch) nobody waits on, no device",
-	  .loop = raw_mmio_write32, .addr = RAW_MMIO_ADDR, .path = PATH_KERNEL_IOEVENTFD,
+	  .loop = timed_mmio_write32, .addr = RAW_MMIO_ADDR, .path = PATH_KERNEL_IOEVENTFD,
 	  .nowaiter = true, .raw = true },
+	{ .name = "raw_mmio_ioeventfd_zerolen", .about = "raw KVM_RUN loop: an MMIO write to a "
+	  "zero-length ioeventfd nobody waits on, no device",
+	  .loop = timed_mmio_write32, .addr = RAW_MMIO_ADDR, .notify = NOTIFY_IOEVENTFD_ZEROLEN,
+	  .path = PATH_KERNEL_IOEVENTFD, .nowaiter = true, .raw = true },
 	{ .name = "raw_pio_write", .about = "raw KVM_RUN loop: a port write no device backs, re-entered at once",
-	  .loop = raw_pio_out32, .addr = RAW_PIO_PORT, .pio = 1, .path = PATH_USER_PIO, .raw = true },
+	  .loop = timed_pio_out32, .addr = RAW_PIO_PORT, .pio = 1, .path = PATH_USER_PIO, .raw = true },
 	{ .name = "raw_pio_ioeventfd", .about = "raw KVM_RUN loop: a port write to an ioeventfd nobody waits on",
-	  .loop = raw_pio_out32, .addr = RAW_PIO_PORT, .pio = 2, .path = PATH_KERNEL_IOEVENTFD,
+	  .loop = timed_pio_out32, .addr = RAW_PIO_PORT, .pio = 2, .path = PATH_KERNEL_IOEVENTFD,
 	  .nowaiter = true, .raw = true },
 };
 _Static_assert(ARRAY_SIZE(exit_kinds) >= 1, "the floor row comes first");
@@ -117,7 +122,6 @@ struct rep_result {
 	uint64_t d_notifies;
 	int64_t efd_count;	/* nowaiter: the eventfd's count, read after the run; else -1 */
 	uint64_t raw_seen;	/* raw kinds: exits the raw loop re-entered */
-	double raw_floor_ticks;	/* raw kinds: median per-access ticks of the empty chunks */
 	struct virtio_kvm_counters k0, k1;	/* iothread, around the run */
 	bool has_iothread;
 };
@@ -134,30 +138,14 @@ static int attach_ioeventfd(struct kvm_vm *vm, const struct timed_kind *k)
 	int efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 
 	TEST_ASSERT(efd >= 0, "eventfd");
-	if (!s.pio) {	/* what the datamatch wiring registers for queue 0 */
+	if (k->notify == NOTIFY_IOEVENTFD_ZEROLEN)
+		s.len = 0;	/* what the zero-length wiring registers */
+	else if (!s.pio) {	/* what the datamatch wiring registers for queue 0 */
 		s.datamatch = true;
 		s.data = k->value;
 	}
 	vm_ioeventfd(vm, efd, &s);
 	return efd;
-}
-
-/* A raw kind's chunk pairs (guest_bench.h) as per-access ticks: the access
- * chunks are the samples, the empty chunks' median their floor. */
-static void raw_samples(const uint64_t *pairs, uint64_t n, struct rep_result *res)
-{
-	double *empty = malloc(n * sizeof(double));
-
-	res->samples = malloc(n * sizeof(uint64_t));
-	TEST_ASSERT(empty && res->samples, "malloc");
-	for (uint64_t i = 0; i < n; i++) {
-		empty[i] = (double)pairs[2 * i] / RAW_LOOP_CHUNK;
-		res->samples[i] = (pairs[2 * i + 1] + RAW_LOOP_CHUNK / 2) / RAW_LOOP_CHUNK;
-	}
-	stats_sort_double(empty, n);
-	res->raw_floor_ticks = stats_quantile_sorted_double(empty, n, 0.5);
-	res->n = n;
-	free(empty);
 }
 
 /* One fresh VM, one run of the kind. */
@@ -166,8 +154,7 @@ static enum guest_outcome run_once(struct bench_ctx *c, const struct timed_kind 
 				   unsigned int watchdog_ms, struct rep_result *res, char *why, size_t why_len)
 {
 	struct kvm_vcpu *vcpu;
-	const uint64_t out_len = (n > warmup ? n : warmup) * (k->raw ? 2 : 1);	/* entries */
-	uint64_t ram = GUEST_RAM_DEFAULT_BYTES + out_len * 8 + (2 << 20);
+	uint64_t ram = GUEST_RAM_DEFAULT_BYTES + ((n > warmup ? n : warmup) * 8 + (2 << 20));
 	struct kvm_vm *vm;
 	struct bench_dev *dev = NULL;
 	struct virtio_mmio_stats ds0 = { 0 }, ds1 = { 0 };
@@ -202,10 +189,10 @@ static enum guest_outcome run_once(struct bench_ctx *c, const struct timed_kind 
 	}
 	if (k->pio == 1 && !k->raw)
 		TEST_ASSERT(!bus_register(vm, BUS_PIO, TEST_PIO_PORT, 4, pio_sink, NULL), "bus_register");
-	out_gpa = vm_alloc(vm, out_len * 8, 0);
-	if (k->raw)
-		vcpu->raw_exit = (typeof(vcpu->raw_exit)){ .on = true, .seen = 0,
-			.mmio_addr = k->pio ? UINT64_MAX : k->addr, .port = k->pio ? (uint16_t)k->addr : 0 };
+	out_gpa = vm_alloc(vm, (n > warmup ? n : warmup) * 8, 0);
+	if (k->raw)	/* an ioeventfd kind's too: a write it misses is counted */
+		vcpu->raw_exit = (typeof(vcpu->raw_exit)){ .on = true, .pio = k->pio != 0,
+			.mmio_addr = k->addr, .port = (uint16_t)k->addr };
 	else if (k->path == PATH_USER_MMIO || k->path == PATH_USER_PIO) {
 		unsigned int per = k->exits_per_iter ? k->exits_per_iter : 1;
 
@@ -239,9 +226,7 @@ static enum guest_outcome run_once(struct bench_ctx *c, const struct timed_kind 
 
 		res->efd_count = read(efd, &cnt, sizeof(cnt)) == sizeof(cnt) ? (int64_t)cnt : 0;
 	}
-	if (o == GUEST_OK && k->raw)
-		raw_samples(addr_gpa2hva(vm, out_gpa), n, res);
-	else if (o == GUEST_OK) {
+	if (o == GUEST_OK) {
 		res->n = n;
 		res->samples = malloc(n * sizeof(uint64_t));
 		TEST_ASSERT(res->samples, "malloc");
@@ -287,9 +272,10 @@ static bool crosscheck_user(struct bench_ctx *c, const struct timed_kind *k, int
 			    int64_t slack, uint64_t total, const struct rep_result *r, char *why, size_t len)
 {
 	int64_t counter = k->pio ? r->d_io : r->d_mmio;
-	/* The raw loop re-enters its exits itself; only the DONE ucall is ours. */
+	/* The raw loop re-enters its exits itself, exactly one per access; only
+	 * the DONE ucall reaches the harness. */
 	int64_t user = k->raw ? (int64_t)r->raw_seen : r->d_user;
-	bool ok = user >= t && user <= t + slack && (!k->raw || r->d_user <= 4);
+	bool ok = k->raw ? user == t && r->d_user <= 4 : user >= t && user <= t + slack;
 
 	/* KVM's own counter agrees where it counts (PVM: io_exits 0). */
 	if (counter > 0 || !k->pio)
@@ -472,7 +458,6 @@ enum bench_rep_status timed_run_rep(struct bench_ctx *c, const struct bench_conf
 	const struct timed_kind *k = ((const struct timed_config *)cfg)->k;
 	const struct bench_opts *o = c->o;
 	double floor_ticks = k->path == PATH_NONE ? -1 : c->floor_ticks[cfg->cpl];
-	const uint64_t per_sample = k->raw ? RAW_LOOP_CHUNK : 1;	/* accesses */
 	struct rep_result r = { 0 };
 	struct stats_summary sum;
 	enum guest_outcome go = run_once(c, k, cfg->cpl, ((const struct timed_config *)cfg)->io,
@@ -483,9 +468,7 @@ enum bench_rep_status timed_run_rep(struct bench_ctx *c, const struct bench_conf
 		free(r.user_ticks);
 		return go == GUEST_INTERRUPTED ? REP_INTERRUPTED : REP_FAILED;
 	}
-	if (k->raw)	/* its own floor: the empty chunks of the same run */
-		floor_ticks = r.raw_floor_ticks;
-	write_row(c, cfg, rep, &r, k, floor_ticks, (o->warmup + o->iterations) * per_sample, &sum);
+	write_row(c, cfg, rep, &r, k, floor_ticks, o->warmup + o->iterations, &sum);
 	out->v[0][M_P50_TICKS] = sum.p50;
 	out->v[0][M_P50] = stats_ticks_to_ns(sum.p50, c->tsc_khz);
 	out->v[0][M_P99] = stats_ticks_to_ns(sum.p99, c->tsc_khz);

@@ -214,8 +214,9 @@ static inline bool raw_exit_matches(const struct kvm_vcpu *vcpu)
 {
 	const struct kvm_run *run = vcpu->run;
 
-	if (run->exit_reason == KVM_EXIT_MMIO)
-		return run->mmio.is_write && run->mmio.phys_addr == vcpu->raw_exit.mmio_addr;
+	if (!vcpu->raw_exit.pio)
+		return run->exit_reason == KVM_EXIT_MMIO && run->mmio.is_write &&
+		       run->mmio.phys_addr == vcpu->raw_exit.mmio_addr;
 	return run->exit_reason == KVM_EXIT_IO && run->io.direction == KVM_EXIT_IO_OUT &&
 	       run->io.port == vcpu->raw_exit.port;
 }

@@ -88,11 +88,11 @@ struct kvm_vcpu {
 	uint32_t *user_ticks;
 	uint64_t user_ticks_cap, user_ticks_n;
 	/* The raw reference loop (exit kinds raw_*): while raw_exit.on, a write
-	 * to raw_exit.mmio_addr, or to port raw_exit.port, makes vcpu_run()
-	 * re-enter at once. Nothing else happens: no bus, no device, no
-	 * exits_seen; raw_exit.seen counts them. */
+	 * to raw_exit.mmio_addr (or with .pio, to port raw_exit.port) makes
+	 * vcpu_run() re-enter at once. Nothing else happens: no bus, no device,
+	 * no exits_seen; raw_exit.seen counts them. */
 	struct {
-		bool on;
+		bool on, pio;
 		uint64_t mmio_addr;
 		uint16_t port;
 		uint64_t seen;

@@ -225,7 +225,7 @@ def wakeup_split(summary):
 # Each exit kind next to the raw KVM_RUN loop's kind of the same access.
 RAW_REFERENCE = {"mmio_write_trapped": "raw_mmio_write",
                  "mmio_ioeventfd_datamatch": "raw_mmio_ioeventfd",
-                 "mmio_ioeventfd_zerolen": "raw_mmio_ioeventfd",
+                 "mmio_ioeventfd_zerolen": "raw_mmio_ioeventfd_zerolen",
                  "mmio_ioeventfd_nowaiter": "raw_mmio_ioeventfd",
                  "pio_trapped": "raw_pio_write",
                  "pio_ioeventfd": "raw_pio_ioeventfd",
@@ -246,7 +246,7 @@ def raw_ratios(summary):
     for (kind, cpl, mode), (m, lo, hi) in sorted(net.items()):
         raw = RAW_REFERENCE.get(kind)
         ref = net.get((raw, cpl, ""))
-        if ref is None or not ref[0] or m is None:
+        if ref is None or ref[0] is None or ref[0] <= 0 or m is None:
             continue
         rm, rlo, rhi = ref
         ok = None not in (lo, hi, rlo, rhi) and rlo > 0 and rhi > 0

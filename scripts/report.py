@@ -289,8 +289,8 @@ def wakeup_split_table(summary):
 
 
 def raw_reference_table(summary):
-    """Each access kind over the same access in the raw KVM_RUN loop (no
-    device, no bus, re-entered at once; chunk-timed as x86/vmexit does)."""
+    """Each access kind over the same access in the raw KVM_RUN loop (the
+    same guest loop; no device, no bus, re-entered at once)."""
     rows = []
     for kind, cpl, mode, raw, ratio, lo, hi in mmiores.raw_ratios(summary):
         cell = f"{ratio:.3f}" + (f" [{lo:.3f}, {hi:.3f}]" if lo is not None else "")
@@ -299,7 +299,8 @@ def raw_reference_table(summary):
         return []
     out = ["Against the raw KVM_RUN loop (net p50 medians, same run; ratio [interval from the "
            "two 95% CIs]; 1.0: the harness, its device and its iothread add nothing to the "
-           "exit; for ioeventfd kinds with a waiter the excess is the wake-up):", ""]
+           "access; for ioeventfd kinds with a waiter the excess is the wake-up, or what a "
+           "polling iothread costs the exit):", ""]
     out += md_table(["kind", "cpl", "iothread", "raw reference", "ratio"], rows)
     return out
 

@@ -38,30 +38,3 @@ DEFINE_TIMED_LOOP(timed_irq_service, ({
 	mmio_write32(addr + VIRTIO_MMIO_INTERRUPT_ACK, isr);
 	lapic_eoi();
 }))
-
-/* Raw loops: the empty chunk is the same loop with a compiler barrier where
- * the access was. Neither is unrolled, so the two differ by the access only
- * (the empty one would otherwise vanish, and CPL0 code is interpreted on
- * some platforms, where every loop instruction counts). */
-#define DEFINE_RAW_LOOP(name, ACCESS)						\
-void name(uint64_t addr, uint64_t value, uint64_t n, uint64_t *out)		\
-{										\
-	(void)addr;								\
-	(void)value;								\
-	for (uint64_t s = 0; s < n; s++) {					\
-		uint64_t t0 = rdtsc_fenced();					\
-		_Pragma("GCC unroll 1")						\
-		for (unsigned int i = 0; i < RAW_LOOP_CHUNK; i++)		\
-			barrier();						\
-		uint64_t t1 = rdtsc_fenced();					\
-		_Pragma("GCC unroll 1")						\
-		for (unsigned int i = 0; i < RAW_LOOP_CHUNK; i++)		\
-			ACCESS;							\
-		uint64_t t2 = rdtsc_fenced();					\
-		out[2 * s] = t1 - t0;						\
-		out[2 * s + 1] = t2 - t1;					\
-	}									\
-}
-
-DEFINE_RAW_LOOP(raw_mmio_write32, mmio_write32(addr, (uint32_t)value))
-DEFINE_RAW_LOOP(raw_pio_out32, outl((uint16_t)addr, (uint32_t)value))

@@ -24,18 +24,6 @@ void timed_vmmcall(uint64_t nr, uint64_t value, uint64_t n, uint64_t *out);	/* A
  * of servicing a virtio-mmio interrupt (addr = device window). */
 void timed_irq_service(uint64_t base, uint64_t value, uint64_t n, uint64_t *out);
 
-/*
- * The raw reference loops, timed the way kvm-unit-tests x86/vmexit times
- * them: no fences or stores between accesses, one TSC pair around a chunk
- * of RAW_LOOP_CHUNK accesses. Sample i is a pair: out[2i] the ticks of a
- * chunk of the empty loop, out[2i+1] the ticks of the chunk of accesses run
- * right after it (interleaved, so drift hits both). n samples make
- * n * RAW_LOOP_CHUNK accesses; out holds 2n entries.
- */
-#define RAW_LOOP_CHUNK 16
-void raw_mmio_write32(uint64_t addr, uint64_t value, uint64_t n, uint64_t *out);
-void raw_pio_out32(uint64_t port, uint64_t value, uint64_t n, uint64_t *out);
-
 
 /* guest/x86/isr_stamp.S: interrupt entries that stamp the TSC on arrival. The
  * guest clears isr_stamp_flag before each expected interrupt; the entry

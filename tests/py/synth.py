@@ -24,6 +24,9 @@ EXIT_BASE_NS = {
     "pio_trapped": (15200, 50000), "pio_ioeventfd": (4000, 5300),
     "pio_ioeventfd_nowaiter": (2900, 3400),
     "cpuid": (5350, 8900), "vmcall": (5000, 8500),
+    "raw_mmio_write": (14200, 51000), "raw_mmio_ioeventfd": (3050, 3500),
+    "raw_mmio_ioeventfd_zerolen": (3000, 3400), "raw_pio_write": (15000, 49000),
+    "raw_pio_ioeventfd": (2850, 3300),
 }
 IRQ_BASE_NS = {
     "host_irq_line": 1800, "host_irqfd": 900, "host_irqfd_resample": 1100,
@@ -153,7 +156,9 @@ def write_run(run_dir, factor=lambda cfg, metric: 1.0, noise=0.01, seed=0, reps=
             unit = "ns" if metric.endswith("_ns") or metric.endswith("_ns_per_req") else "1/s"
             summary.append(dict(cfg, metric=metric, unit=unit, reps=str(len(s)),
                                 median=_fmt(statistics.median(s)), ci95_lo=_fmt(s[0]),
-                                ci95_hi=_fmt(s[-1]), min_rep=_fmt(s[0]), max_rep=_fmt(s[-1])))
+                                ci95_hi=_fmt(s[-1]), min_rep=_fmt(s[0]), max_rep=_fmt(s[-1]),
+                                cv=_fmt(statistics.stdev(s) / abs(statistics.mean(s))
+                                        if len(s) > 1 and statistics.mean(s) else None)))
     for name, cols, rows in (("samples.csv", mmiores.SAMPLES_COLUMNS, samples),
                              ("summary.csv", mmiores.SUMMARY_COLUMNS, summary),
                              ("cdf.csv", mmiores.CDF_COLUMNS, cdf)):

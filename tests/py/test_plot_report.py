@@ -101,6 +101,14 @@ def report_contents():
         line = next(ln for ln in ratios.splitlines() if ln.startswith("| cpl=3 trapped") and "compl=poll" in ln)
         vals = [float(c.split()[0]) for c in line.strip("|").split("|")[1:]]
         assert len(vals) == 4 and all(abs(v - 1.25) < 0.05 for v in vals), line
+        # each kind over its raw twin: nowaiter CPL3 (3600-0.7)/(3500-0.7)
+        raw = md.split("Against the raw KVM_RUN loop", 1)[1].split("\n\n", 2)[1]
+        line = next(ln for ln in raw.splitlines() if ln.startswith("| mmio_ioeventfd_nowaiter | 3 |"))
+        assert "raw_mmio_ioeventfd |" in line and abs(float(line.split("|")[5].split()[0]) - 1.029) < 0.03, line
+        assert "| mmio_ioeventfd_zerolen | 0 |" not in raw or "raw_mmio_ioeventfd_zerolen" in raw
+        # the CV column: noise 1% between reps
+        row = next(ln for ln in md.splitlines() if ln.startswith("| mmio_write_trapped cpl=3 |"))
+        assert 0 < float(row.split("|")[5].strip().rstrip("%")) < 5, row
 
 
 def unusable_dir_exit_2():
