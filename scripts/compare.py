@@ -133,6 +133,17 @@ def check_configs(runs_a, runs_b):
     return problems
 
 
+def restrict_to_common(runs_a, runs_b):
+    """--common: the runs cut to the configuration x metric set every one of
+    them holds (a kind one revision added, a column another dropped), and
+    the sorted keys left out."""
+    sets = [set(v) for _, v in runs_a + runs_b]
+    common = set.intersection(*sets)
+    dropped = sorted(set.union(*sets) - common)
+    cut = lambda runs: [(r, {k: v[k] for k in v if k in common}) for r, v in runs]  # noqa: E731
+    return cut(runs_a), cut(runs_b), dropped
+
+
 def check_platforms(runs_a, runs_b):
     """[] when every run is on the first run's platform, else one line per
     distinct platform with its runs."""
@@ -235,7 +246,7 @@ def fmt_num(v):
     return f"{v:.3g}"
 
 
-def write_markdown(rows, families, runs_a, runs_b, args, setups_note, plots):
+def write_markdown(rows, families, runs_a, runs_b, args, setups_note, plots, left_out=()):
     na, nb = len(runs_a), len(runs_b)
     regress = sorted({r["family"] for r in rows if r["verdict"] == "REGRESSION"})
     improve = sorted({r["family"] for r in rows if r["verdict"] == "improvement"})
@@ -254,6 +265,10 @@ def write_markdown(rows, families, runs_a, runs_b, args, setups_note, plots):
             f"|B-A| > {args.abs_floor_ns} ns / {args.abs_floor_per_s} per s; regression when "
             f"more than {args.family_fraction:.0%} of a family (scenario+kind+metric) agrees.",
             ""]
+    if left_out:
+        out += [f"**Left out** (`--common`): {len(left_out)} configuration x metric(s) not "
+                f"held by every run, e.g.:", ""]
+        out += [f"- {fmt_key(k)}" for k in left_out[:10]] + [""]
     pmin = min_attainable_p(na, nb)
     if pmin >= args.p:
         out += [f"**Warning:** with {na}+{nb} runs the smallest attainable p is {pmin:.3g} "
@@ -380,6 +395,9 @@ def parse_args(argv):
     ap.add_argument("--seed", type=int, default=1, help="RNG seed (default 1)")
     ap.add_argument("--setups", action="store_true",
                     help="allow different platforms: compare setups, not revisions")
+    ap.add_argument("--common", action="store_true",
+                    help="compare only the configurations every run holds (e.g. across a "
+                         "revision that added a kind), naming those left out")
     ap.add_argument("--quiet", action="store_true", help="print only the verdict line")
     return ap.parse_args(argv)
 
@@ -402,6 +420,12 @@ def main(argv=None):
         for p in suspect[:20]:
             print(f"  {p}", file=sys.stderr)
         return EXIT_UNUSABLE
+    left_out = []
+    if args.common:
+        runs_a, runs_b, left_out = restrict_to_common(runs_a, runs_b)
+        if left_out:
+            print(f"compare.py: --common: left out {len(left_out)} configuration x metric(s) "
+                  f"not in every run (e.g. {fmt_key(left_out[0])})", file=sys.stderr)
     problems = check_configs(runs_a, runs_b)
     if problems:
         print("compare.py: unusable input: the runs do not hold the same configurations "
@@ -430,7 +454,7 @@ def main(argv=None):
         os.makedirs(args.out, exist_ok=True)
         plots = write_plots(rows, runs_a, runs_b, args.out)
     md = write_markdown(rows, families, runs_a, runs_b, args,
-                        platforms if args.setups else None, plots)
+                        platforms if args.setups else None, plots, left_out)
     regressed = any(r["verdict"] == "REGRESSION" for r in rows)
     if args.out:
         tmp = os.path.join(args.out, "compare.md.tmp")

@@ -170,6 +170,21 @@ def mismatched_configs_exit_2():
         assert rc == 2 and "same configurations" in se and "missing" in se, (rc, se)
 
 
+def common_compares_the_shared_configs():
+    """A kind only B has (a revision added it): --common compares the rest
+    and names what it left out."""
+    with tempfile.TemporaryDirectory() as tmp:
+        a = synth.write_side(os.path.join(tmp, "A"), "a", 5, 1,
+                             drop=lambda cfg: cfg["kind"].startswith("raw_"))
+        b = synth.write_side(os.path.join(tmp, "B"), "b", 5, 9)
+        out = os.path.join(tmp, "out")
+        rc, so, se = run_compare(["--a", *a, "--b", *b, "--common", "--out", out])
+        raw_keys = 5 * 2 * 3    # raw kinds x CPLs x latency metrics
+        assert rc == 0 and f"left out {raw_keys} configuration" in se, (rc, se)
+        md = open(os.path.join(out, "compare.md")).read()
+        assert "**Left out** (`--common`)" in md and "raw_" in md and "no regression" in md, md[:800]
+
+
 def missing_file_exit_2():
     with tempfile.TemporaryDirectory() as tmp:
         a, b = _sides(tmp, lambda cfg, m: 1.0, n=2)
@@ -231,7 +246,8 @@ if __name__ == "__main__":
         perm_exact_small_cases, perm_monte_carlo_reproducible, min_p_warning,
         regression_everywhere, repeated_side_flags_accumulate, noise_only_is_clean, improvement_reported,
         single_config_change_is_isolated, single_config_family_counts, thresholds_respected,
-        too_few_runs_warns, mismatched_configs_exit_2, missing_file_exit_2,
+        too_few_runs_warns, mismatched_configs_exit_2, common_compares_the_shared_configs,
+        missing_file_exit_2,
         platforms_differ_exit_2_unless_setups, tsc_recalibration_is_same_platform,
         suspect_runs_exit_2, compare_plots,
     ]))
