@@ -15,6 +15,7 @@ in the report.
 import argparse
 import json
 import os
+import statistics
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -197,6 +198,36 @@ def notify_tables(summary, failed, kind="throughput"):
     return out
 
 
+def iothread_cost_table(summary):
+    """What each iothread mode costs in CPU, over the notify throughput rows
+    that have an iothread: the share of one core it kept busy (its CPU per
+    request times requests/s), median [min, max] over configurations."""
+    by = {}
+    for r in summary:
+        if (r["scenario"], r["kind"]) == ("notify", "throughput") and r["iothread"]:
+            by.setdefault(mmiores.config_key(r), {})[r["metric"]] = mmiores.to_float(r["median"])
+    per_mode = {}
+    for key, m in by.items():
+        cpu, rps = m.get("iothread_cpu_ns_per_req"), m.get("requests_per_s")
+        if cpu is not None and rps:
+            mode = mmiores.config_dict(key)["iothread"]
+            per_mode.setdefault(mode, []).append((cpu * rps / 1e9, cpu))
+    if not per_mode:
+        return []
+    rows = []
+    for mode, v in sorted(per_mode.items()):
+        use = sorted(u for u, _ in v)
+        rows.append([mode, len(v), f"{100 * statistics.median(use):.0f}% "
+                     f"[{100 * use[0]:.0f}%, {100 * use[-1]:.0f}%]",
+                     fmt(statistics.median(c for _, c in v), " ns")])
+    out = ["What each iothread mode costs (notify, ioeventfd rows): the share of one core the "
+           "iothread kept busy, iothread CPU per request × requests/s. `busy` polls without "
+           "sleeping, so it holds a whole core whatever the load:", ""]
+    out += md_table(["iothread", "configurations", "core busy, median [min, max]",
+                     "iothread CPU per request (median)"], rows)
+    return out
+
+
 def ring_ratio_table(summary, failed):
     """Packed/split requests/s per configuration and queue size: the ratio of
     the medians, with the interval the two 95% CIs allow (packed lo / split
@@ -364,6 +395,7 @@ def build_report(run_dir, plots):
     out += latency_table(summary, "irq", mmiores.scenario_kinds("irq", meta, summary))
     out += ["## Notification throughput", ""]
     out += notify_tables(summary, mmiores.failed_configs(samples))
+    out += iothread_cost_table(summary)
     out += notify_tables(summary, mmiores.failed_configs(samples), kind="ring_floor")
     out += floor_ratio_table(summary, mmiores.failed_configs(samples))
     out += ring_ratio_table(summary, mmiores.failed_configs(samples))

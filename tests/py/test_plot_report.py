@@ -11,6 +11,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "..", "scripts"))
 import gplot  # noqa: E402
+import mmiores  # noqa: E402
 import ktap  # noqa: E402
 import plot  # noqa: E402
 import report  # noqa: E402
@@ -111,6 +112,20 @@ def report_contents():
         assert 0 < float(row.split("|")[5].strip().rstrip("%")) < 5, row
 
 
+def iothread_cost_per_mode():
+    """The share of a core each iothread mode kept busy: CPU per request x rate."""
+    def row(mode, metric, v):
+        r = {c: "" for c in mmiores.SUMMARY_COLUMNS}
+        r.update(scenario="notify", kind="throughput", cpl="3", notify="ioeventfd",
+                 queue_size="256", batch="1", iothread=mode, metric=metric, median=str(v))
+        return r
+    summary = [row("block", "requests_per_s", 100000), row("block", "iothread_cpu_ns_per_req", 2000),
+               row("busy", "requests_per_s", 200000), row("busy", "iothread_cpu_ns_per_req", 5000)]
+    md = "\n".join(report.iothread_cost_table(summary))
+    assert "| block | 1 | 20% [20%, 20%] | 2000 ns |" in md, md
+    assert "| busy | 1 | 100% [100%, 100%] | 5000 ns |" in md, md
+
+
 def unusable_dir_exit_2():
     with tempfile.TemporaryDirectory() as tmp:
         d = synth.write_run(os.path.join(tmp, "r"))
@@ -123,4 +138,4 @@ def unusable_dir_exit_2():
 
 if __name__ == "__main__":
     sys.exit(ktap.run([full_set_plots, absent_data_is_a_note, empty_summary_is_a_note,
-                       report_contents, unusable_dir_exit_2]))
+                       report_contents, iothread_cost_per_mode, unusable_dir_exit_2]))
