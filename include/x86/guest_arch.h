@@ -89,5 +89,8 @@ void guest_halt_unless(const volatile uint32_t *wake_flag);
  * resume the interrupted code; an unhandled vector reports UCALL_UNHANDLED. */
 typedef void (*guest_handler_t)(struct ex_regs *regs);
 extern guest_handler_t guest_handlers[256];
+/* Interrupts that arrived inside STI's shadow, before the HLT of an
+ * STI; HLT, and were made to step over it (idt.c says why). */
+extern volatile uint64_t guest_hlt_shadow_skips;
 
 #endif

@@ -59,6 +59,23 @@ GUEST_CODE static void guest_ud_fixup(uint64_t n)
 	GUEST_SYNC(ud_fixups, guest_cpl());
 }
 
+/* An interrupt in STI's shadow leaves a frame whose RIP is a HLT right after
+ * an STI byte (idt.c). INT 0xfb (cd fb) followed by HLT makes that frame on
+ * purpose; with interrupts off, a HLT not stepped over would never end. */
+uint64_t shadow_handler_runs;
+
+GUEST_CODE static void guest_shadow_handler(struct ex_regs *regs)
+{
+	(void)regs;
+	shadow_handler_runs++;
+}
+
+GUEST_CODE static void guest_shadowed_hlt(void)
+{
+	__asm__ volatile("cli; int $0xfb; hlt" ::: "memory");
+	GUEST_SYNC(guest_hlt_shadow_skips, shadow_handler_runs);
+}
+
 static struct kvm_vm *new_vm(struct kvm_vcpu **vcpu, void *fn, unsigned int cpl, int nargs,
 			     uint64_t a0, uint64_t a1)
 {
@@ -133,15 +150,38 @@ static void test_fixup(unsigned int cpl)
 	kvm_vm_free(vm);
 }
 
+static void test_shadowed_hlt(void)
+{
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm = new_vm(&vcpu, guest_shadowed_hlt, 0, 0, 0, 0);
+	enum vcpu_stop stop;
+	char msg[512] = "";
+
+	vm_install_handler(vm, 0xfb, guest_shadow_handler);
+	vcpu_set_watchdog_ms(vcpu, 3000);
+	stop = vcpu_run(vcpu);
+	if (stop == VCPU_STOP_WATCHDOG)
+		snprintf(msg, sizeof(msg), "the guest slept in the HLT (watchdog)");
+	else if (stop != VCPU_STOP_UCALL || vcpu->ucall.type != UCALL_SYNC)
+		describe(vcpu, &vcpu->ucall);
+	if (msg[0])
+		ktap_diag("%s", msg);
+	ktap_result(stop == VCPU_STOP_UCALL && vcpu->ucall.type == UCALL_SYNC &&
+		    vcpu->ucall.args[0] == 1 && vcpu->ucall.args[1] == 1,
+		    "CPL0: an interrupt whose saved RIP is a HLT after STI steps over it, counted once");
+	kvm_vm_free(vm);
+}
+
 int main(void)
 {
 	kvm_open_or_skip();
-	ktap_plan(10);
+	ktap_plan(11);
 	for (unsigned int cpl = 0; cpl <= 3; cpl += 3) {
 		test_ud(cpl);
 		test_pf(cpl, false);
 		test_pf(cpl, true);
 		test_fixup(cpl);
 	}
+	test_shadowed_hlt();
 	return ktap_exit_code();
 }

@@ -28,6 +28,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <linux/virtio_blk.h>
@@ -161,6 +162,7 @@ GUEST_CODE static void integ_guest_main(struct integ_params *p)
 		/* A stopped queue never completes: say so at once, not by the
 		 * watchdog. */
 		p->waits++;
+		p->completed = completed;	/* progress, for a host that gave up waiting */
 		GUEST_ASSERT_EQ(virtio_blk_wait_used(b), 0);
 		for (;;) {
 			struct virtio_blk_req *r;
@@ -230,6 +232,39 @@ struct integ_cfg {
 };
 
 static uint64_t align_up(uint64_t v, uint64_t a) { return (v + a - 1) & ~(a - 1); }
+
+/* The guest stopped without DONE (the watchdog, an exit): where it stood. */
+static void report_stuck(const char *name, struct kvm_vcpu *vcpu, enum vcpu_stop stop,
+			 const struct integ_params *p, struct virtio_mmio_dev *dev, struct virtio_kvm *vk)
+{
+	const struct virtio_blk_drv *b = guest_hva(vcpu->vm, &integ_drv);
+	struct virtio_mmio_stats st;
+	struct virtq_stats qst;
+	struct virtio_kvm_counters k;
+	char msg[512];
+
+	if (stop == VCPU_STOP_WATCHDOG)
+		snprintf(msg, sizeof(msg), "watchdog: the guest ran %u ms without a ucall",
+			 vcpu->watchdog_ms);	/* the words scripts/svm/ktap-run retries on */
+	else if (stop == VCPU_STOP_REQUESTED)
+		snprintf(msg, sizeof(msg), "interrupted");
+	else
+		vcpu_describe_exit(vcpu, msg, sizeof(msg));
+	vcpu_dump(vcpu);
+	virtio_mmio__get_stats(dev, &st);
+	virtio_mmio__get_queue_stats(dev, 0, &qst);
+	virtio_kvm_get_counters(vk, &k);
+	ktap_diag("%s: %s, after %" PRIu64 " waits with %" PRIu64 " completions collected; guest "
+		  "ISR entries %" PRIu64 " (+%" PRIu64 " spurious), irq_flag %u; device: %" PRIu64
+		  " notifies, %" PRIu64 " popped, %" PRIu64 " completed, %" PRIu64 " used irqs (%"
+		  PRIu64 " suppressed), raised %" PRIu64 ", lowered %" PRIu64 ", Status 0x%x; "
+		  "eventfd kicks %" PRIu64, name, msg, p->waits, p->completed, b->irq_count,
+		  b->irq_spurious, b->irq_flag, st.notifies, qst.chains_popped, qst.chains_completed,
+		  qst.used_irqs, qst.used_irqs_suppressed, st.irqs_raised, st.irqs_lowered,
+		  virtio_mmio__status(dev), k.eventfd_kicks);
+	if (stop == VCPU_STOP_REQUESTED)
+		exit(1);	/* Ctrl-C: end the program, not the case */
+}
 
 static bool run_config(const struct integ_cfg *c, uint64_t seed, bool verbose)
 {
@@ -311,11 +346,20 @@ static bool run_config(const struct integ_cfg *c, uint64_t seed, bool verbose)
 	vcpu_set_entry_irqs_on(vcpu, integ_guest_main, c->cpl, 1, p_gpa);
 	vcpu_set_watchdog_ms(vcpu, 60000);
 
-	/* A guest assertion fails this configuration, not the program. */
+	/* A guest assertion or a hang fails this configuration, not the
+	 * program, and says where the guest and the device stood. */
 	for (;;) {
-		uint32_t type = __vcpu_run_ucall(vcpu, &uc);
+		enum vcpu_stop stop = vcpu_run(vcpu);
+		uint32_t type;
 		char msg[512];
 
+		if (stop != VCPU_STOP_UCALL) {
+			report_stuck(name, vcpu, stop, p, dev, vk);
+			ok = false;
+			goto out;
+		}
+		uc = vcpu->ucall;
+		type = uc.type;
 		if (type == UCALL_DONE)
 			break;
 		if (type == UCALL_PRINTF) {
@@ -422,6 +466,9 @@ static bool run_config(const struct integ_cfg *c, uint64_t seed, bool verbose)
 		       "raised %" PRIu64 " and the guest took %" PRIu64 " interrupts", st.irqs_raised,
 		       p->irqs);
 #undef EXPECT
+	if (*guest_hva(vm, &guest_hlt_shadow_skips))
+		ktap_diag("%s: %" PRIu64 " interrupt(s) arrived in STI's shadow, before HLT (a "
+			  "platform quirk), and stepped over it", name, *guest_hva(vm, &guest_hlt_shadow_skips));
 	if (verbose || !ok)
 		ktap_diag("%s: %" PRIu64 " kicks (%" PRIu64 " suppressed), %" PRIu64 " waits, %" PRIu64
 			  " interrupts taken (%" PRIu64 " with InterruptStatus 0), device raised %"
