@@ -15,4 +15,9 @@ enum guest_outcome { GUEST_OK, GUEST_FAILED, GUEST_INTERRUPTED, GUEST_SKIP };
 enum guest_outcome bench_guest_run(struct kvm_vcpu *vcpu, char *why, size_t why_len,
 				   void (*on_sync)(void *ctx, const struct ucall *uc), void *ctx);
 
+struct bench_ctx;
+/* A note in the run's meta.json for what the guests worked around on this
+ * platform (an interrupt inside STI's shadow), if anything. */
+void bench_note_guest_quirks(struct bench_ctx *c);
+
 #endif

@@ -16,6 +16,7 @@
 
 #include "bench.h"
 #include "json.h"
+#include "guest_run.h"
 #include "scenario.h"
 
 extern const char mmiobench_version[], mmiobench_git_rev[];
@@ -494,6 +495,7 @@ int bench_end(struct bench_ctx *c)
 		snprintf(c->cut_short, sizeof(c->cut_short), "interrupted by a signal (Ctrl-C) during %s",
 			 c->cur_scenario ? c->cur_scenario : "set-up");
 	bench_note_unclaimed(c);
+	bench_note_guest_quirks(c);
 	bench_write_meta(c, true);
 	snprintf(dir, sizeof(dir), "%s", results_run_dir(c->run));
 	free(c->ring_floors);

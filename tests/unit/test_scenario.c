@@ -20,6 +20,7 @@
 #include "../../bench/version.c"
 #include "../../bench/scenario.c"
 #include "../../bench/unclaimed_note.c"
+#include "../../bench/guest_run.c"
 
 static char tmpdir[] = "/tmp/test_scenario.XXXXXX";
 
