@@ -140,8 +140,8 @@ struct timed_kind {
 	 * access's cost without the wake-up; else the iothread waits on it,
 	 * in each --iothread mode. */
 	bool nowaiter;
-	/* The raw reference: no device and no bus, vcpu_run()'s raw_exit loop
-	 * re-enters at once, timed in chunks (raw_* loops, guest_bench.h). */
+	/* The raw reference: the same guest loop, no device and no bus;
+	 * vcpu_run()'s raw_exit path re-enters its exits at once. */
 	bool raw;
 };
 

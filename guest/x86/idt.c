@@ -32,14 +32,16 @@ volatile uint64_t guest_hlt_shadow_skips;
  * was seen to deliver one there anyway (about once in eight runs of
  * virtio_blk_integrity): the saved RIP is then the HLT itself, and returning
  * to it sleeps past the very interrupt it waited for. Step over that HLT,
- * and count it. The check costs the C-routed interrupts (not the stamp
- * ISRs) a load and a compare.
+ * and count it (the stamp ISRs in isr_stamp.S do the same). A HLT runs at
+ * CPL0 only; the byte before it is STI's in every STI; HLT this guest has
+ * (safe_halt(), guest_halt_entry), and skipping any other interrupted HLT
+ * only ends a wait early, which every caller's loop tolerates.
  */
 static void skip_shadowed_hlt(struct ex_regs *regs)
 {
 	const volatile uint8_t *insn = (const volatile uint8_t *)regs->rip;
 
-	if (insn[0] == 0xf4 && insn[-1] == 0xfb) {	/* HLT, after STI */
+	if (!(regs->cs & 3) && insn[0] == 0xf4 && insn[-1] == 0xfb) {	/* HLT, after STI */
 		regs->rip++;
 		guest_hlt_shadow_skips++;
 	}
@@ -49,11 +51,11 @@ void guest_route_exception(struct ex_regs *regs)
 {
 	guest_handler_t h = guest_handlers[regs->vector & 0xff];
 
-	if (regs->vector >= 32)
-		skip_shadowed_hlt(regs);
-	else if (halt_gate_from_ud(regs))
+	if (regs->vector < 32 && halt_gate_from_ud(regs))
 		return;
 	if (h) {
+		if (regs->vector >= 32)
+			skip_shadowed_hlt(regs);
 		h(regs);
 		return;
 	}

@@ -8,6 +8,7 @@
 #include <inttypes.h>
 
 #include "guest.h"
+#include "guest_bench.h"
 #include "kvm_util.h"
 
 /* Above the 4 GiB identity map: no PML4 entry, so any access faults. */
@@ -73,7 +74,7 @@ GUEST_CODE static void guest_shadow_handler(struct ex_regs *regs)
 GUEST_CODE static void guest_shadowed_hlt(void)
 {
 	__asm__ volatile("cli; int $0xfb; hlt" ::: "memory");
-	GUEST_SYNC(guest_hlt_shadow_skips, shadow_handler_runs);
+	GUEST_SYNC(guest_hlt_shadow_skips, shadow_handler_runs + isr_stamp_count);
 }
 
 static struct kvm_vm *new_vm(struct kvm_vcpu **vcpu, void *fn, unsigned int cpl, int nargs,
@@ -150,14 +151,18 @@ static void test_fixup(unsigned int cpl)
 	kvm_vm_free(vm);
 }
 
-static void test_shadowed_hlt(void)
+/* stamp: through the benchmark's stamp ISR (isr_stamp.S), not the C router. */
+static void test_shadowed_hlt(bool stamp)
 {
 	struct kvm_vcpu *vcpu;
 	struct kvm_vm *vm = new_vm(&vcpu, guest_shadowed_hlt, 0, 0, 0, 0);
 	enum vcpu_stop stop;
 	char msg[512] = "";
 
-	vm_install_handler(vm, 0xfb, guest_shadow_handler);
+	if (stamp)
+		vm_install_isr_entry(vm, 0xfb, guest_isr_stamp);
+	else
+		vm_install_handler(vm, 0xfb, guest_shadow_handler);
 	vcpu_set_watchdog_ms(vcpu, 3000);
 	stop = vcpu_run(vcpu);
 	if (stop == VCPU_STOP_WATCHDOG)
@@ -168,20 +173,22 @@ static void test_shadowed_hlt(void)
 		ktap_diag("%s", msg);
 	ktap_result(stop == VCPU_STOP_UCALL && vcpu->ucall.type == UCALL_SYNC &&
 		    vcpu->ucall.args[0] == 1 && vcpu->ucall.args[1] == 1,
-		    "CPL0: an interrupt whose saved RIP is a HLT after STI steps over it, counted once");
+		    "CPL0: an interrupt whose saved RIP is a HLT after STI steps over it, counted once "
+		    "(%s)", stamp ? "stamp ISR" : "C router");
 	kvm_vm_free(vm);
 }
 
 int main(void)
 {
 	kvm_open_or_skip();
-	ktap_plan(11);
+	ktap_plan(12);
 	for (unsigned int cpl = 0; cpl <= 3; cpl += 3) {
 		test_ud(cpl);
 		test_pf(cpl, false);
 		test_pf(cpl, true);
 		test_fixup(cpl);
 	}
-	test_shadowed_hlt();
+	test_shadowed_hlt(false);
+	test_shadowed_hlt(true);
 	return ktap_exit_code();
 }

@@ -258,10 +258,12 @@ static void report_stuck(const char *name, struct kvm_vcpu *vcpu, enum vcpu_stop
 		  "ISR entries %" PRIu64 " (+%" PRIu64 " spurious), irq_flag %u; device: %" PRIu64
 		  " notifies, %" PRIu64 " popped, %" PRIu64 " completed, %" PRIu64 " used irqs (%"
 		  PRIu64 " suppressed), raised %" PRIu64 ", lowered %" PRIu64 ", Status 0x%x; "
-		  "eventfd kicks %" PRIu64, name, msg, p->waits, p->completed, b->irq_count,
+		  "eventfd kicks %" PRIu64 "; HLTs stepped over after an interrupt in STI's shadow %"
+		  PRIu64, name, msg, p->waits, p->completed, b->irq_count,
 		  b->irq_spurious, b->irq_flag, st.notifies, qst.chains_popped, qst.chains_completed,
 		  qst.used_irqs, qst.used_irqs_suppressed, st.irqs_raised, st.irqs_lowered,
-		  virtio_mmio__status(dev), k.eventfd_kicks);
+		  virtio_mmio__status(dev), k.eventfd_kicks,
+		  *guest_hva(vcpu->vm, &guest_hlt_shadow_skips));
 	if (stop == VCPU_STOP_REQUESTED)
 		exit(1);	/* Ctrl-C: end the program, not the case */
 }
