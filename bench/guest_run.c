@@ -11,27 +11,6 @@
 static uint64_t hlt_shadow_skips;
 
 static enum guest_outcome run_to_outcome(struct kvm_vcpu *vcpu, char *why, size_t why_len,
-					 void (*on_sync)(void *ctx, const struct ucall *uc), void *ctx);
-
-enum guest_outcome bench_guest_run(struct kvm_vcpu *vcpu, char *why, size_t why_len,
-				   void (*on_sync)(void *ctx, const struct ucall *uc), void *ctx)
-{
-	enum guest_outcome o = run_to_outcome(vcpu, why, why_len, on_sync, ctx);
-
-	hlt_shadow_skips += *guest_hva(vcpu->vm, &guest_hlt_shadow_skips);
-	return o;
-}
-
-void bench_note_guest_quirks(struct bench_ctx *c)
-{
-	if (hlt_shadow_skips)
-		bench_note(c, "the guests took %" PRIu64 " interrupt(s) inside STI's shadow, before the "
-			   "HLT of STI; HLT, which x86 forbids; the guest stepped over that HLT (else it "
-			   "would have slept past the interrupt). A platform quirk, seen on kvm_amd in "
-			   "QEMU TCG", hlt_shadow_skips);
-}
-
-static enum guest_outcome run_to_outcome(struct kvm_vcpu *vcpu, char *why, size_t why_len,
 					 void (*on_sync)(void *ctx, const struct ucall *uc), void *ctx)
 {
 	for (;;) {
@@ -66,4 +45,22 @@ static enum guest_outcome run_to_outcome(struct kvm_vcpu *vcpu, char *why, size_
 			return GUEST_FAILED;
 		}
 	}
+}
+
+enum guest_outcome bench_guest_run(struct kvm_vcpu *vcpu, char *why, size_t why_len,
+				   void (*on_sync)(void *ctx, const struct ucall *uc), void *ctx)
+{
+	enum guest_outcome o = run_to_outcome(vcpu, why, why_len, on_sync, ctx);
+
+	hlt_shadow_skips += *guest_hva(vcpu->vm, &guest_hlt_shadow_skips);
+	return o;
+}
+
+void bench_note_guest_quirks(struct bench_ctx *c)
+{
+	if (hlt_shadow_skips)
+		bench_note(c, "the guests took %" PRIu64 " interrupt(s) inside STI's shadow, before the "
+			   "HLT of STI; HLT, which x86 forbids; the guest stepped over that HLT (else it "
+			   "would have slept past the interrupt). A platform quirk, seen on kvm_amd in "
+			   "QEMU TCG", hlt_shadow_skips);
 }

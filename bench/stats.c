@@ -202,6 +202,7 @@ int stats_median_ci95_ranks(size_t n, struct stats_median_ci *out)
 
 int stats_reps_summarize(const double *per_rep, size_t n, struct stats_reps *out)
 {
+	struct moments m = { 0 };
 	double *v;
 
 	if (n == 0)
@@ -218,17 +219,9 @@ int stats_reps_summarize(const double *per_rep, size_t n, struct stats_reps *out
 	out->ci95_hi = v[out->ci.hi_rank - 1];
 	out->min_rep = v[0];
 	out->max_rep = v[n - 1];
-	out->cv = NAN;
-	if (n > 1) {
-		double mean = 0, ss = 0;
-
-		for (size_t i = 0; i < n; i++)
-			mean += v[i] / (double)n;
-		for (size_t i = 0; i < n; i++)
-			ss += (v[i] - mean) * (v[i] - mean);
-		if (mean != 0)
-			out->cv = sqrt(ss / (double)(n - 1)) / fabs(mean);
-	}
+	for (size_t i = 0; i < n; i++)
+		moments_add(&m, v[i]);
+	out->cv = n > 1 && m.mean != 0 ? sqrt(m.m2 / (double)(n - 1)) / fabs(m.mean) : NAN;
 	free(v);
 	return 0;
 }

@@ -232,6 +232,17 @@ RAW_REFERENCE = {"mmio_write_trapped": "raw_mmio_write",
                  "pio_ioeventfd_nowaiter": "raw_pio_ioeventfd"}
 
 
+def ratio_ci(num, den):
+    """num / den for two (median, ci95_lo, ci95_hi) triples: the ratio of the
+    medians and the interval the two CIs allow (num lo / den hi .. num hi /
+    den lo: conservative, no independence assumed); lo, hi None when a CI is
+    missing or den's is not positive."""
+    (m, lo, hi), (dm, dlo, dhi) = num, den
+    if None in (lo, hi, dlo, dhi) or dlo <= 0 or dhi <= 0:
+        return m / dm, None, None
+    return m / dm, lo / dhi, hi / dlo
+
+
 def raw_ratios(summary):
     """[(kind, cpl, iothread, raw kind, ratio, lo, hi)]: each exit kind's net
     p50 median over its raw reference's at the same CPL, with the interval the
@@ -243,14 +254,12 @@ def raw_ratios(summary):
             net[(d["kind"], d["cpl"], d["iothread"])] = [to_float(r[c]) for c in
                                                          ("median", "ci95_lo", "ci95_hi")]
     out = []
-    for (kind, cpl, mode), (m, lo, hi) in sorted(net.items()):
+    for (kind, cpl, mode), v in sorted(net.items()):
         raw = RAW_REFERENCE.get(kind)
         ref = net.get((raw, cpl, ""))
-        if ref is None or ref[0] is None or ref[0] <= 0 or m is None:
+        if ref is None or ref[0] is None or ref[0] <= 0 or v[0] is None:
             continue
-        rm, rlo, rhi = ref
-        ok = None not in (lo, hi, rlo, rhi) and rlo > 0 and rhi > 0
-        out.append((kind, cpl, mode, raw, m / rm, lo / rhi if ok else None, hi / rlo if ok else None))
+        out.append((kind, cpl, mode, raw) + ratio_ci(v, ref))
     return out
 
 

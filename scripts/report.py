@@ -53,6 +53,11 @@ def fmt_ci(row, unit=""):
     return f"{fmt(med, unit)} [{fmt(lo, unit)}, {fmt(hi, unit)}]"
 
 
+def fmt_ratio(ratio, lo, hi):
+    """A mmiores.ratio_ci() result as a cell: "r [lo, hi]", or "r" alone."""
+    return f"{ratio:.3f}" + (f" [{lo:.3f}, {hi:.3f}]" if lo is not None else "")
+
+
 def fmt_cv(row):
     """The summary's coefficient of variation as a percentage ("—" when absent:
     one rep, or results from before the column)."""
@@ -244,13 +249,10 @@ def ring_ratio_table(summary, failed):
         if "split" not in by or "packed" not in by:
             continue
         s, p = by["split"], by["packed"]
-        vals = [mmiores.to_float(x[c]) for x in (p, s) for c in ("median", "ci95_lo", "ci95_hi")]
-        pm, plo, phi, sm, slo, shi = vals
-        if not pm or not sm:
+        pv, sv = ([mmiores.to_float(x[c]) for c in ("median", "ci95_lo", "ci95_hi")] for x in (p, s))
+        if not pv[0] or not sv[0]:
             continue
-        cell = f"{pm / sm:.3f}"
-        if None not in (plo, phi, slo, shi) and slo > 0 and shi > 0:
-            cell += f" [{plo / shi:.3f}, {phi / slo:.3f}]"
+        cell = fmt_ratio(*mmiores.ratio_ci(pv, sv))
         if mmiores.config_key(p) in failed or mmiores.config_key(s) in failed:
             cell += " **(crosscheck FAIL)**"
         label = mmiores.notify_line_label(p, skip=("scenario", "kind", "queue_size", "ring"))
@@ -281,13 +283,10 @@ def floor_ratio_table(summary, failed):
         f = floors.get(mmiores.ring_floor_key(mmiores.config_dict(mmiores.config_key(r))))
         if f is None:
             continue
-        vm, vlo, vhi, fm, flo, fhi = (mmiores.to_float(x[c]) for x in (r, f)
-                                      for c in ("median", "ci95_lo", "ci95_hi"))
-        if not vm or not fm:
+        vv, fv = ([mmiores.to_float(x[c]) for c in ("median", "ci95_lo", "ci95_hi")] for x in (r, f))
+        if not vv[0] or not fv[0]:
             continue
-        cell = f"{vm / fm:.3f}"
-        if None not in (vlo, vhi, flo, fhi) and flo > 0 and fhi > 0:
-            cell += f" [{vlo / fhi:.3f}, {vhi / flo:.3f}]"
+        cell = fmt_ratio(*mmiores.ratio_ci(vv, fv))
         if mmiores.config_key(r) in failed or mmiores.config_key(f) in failed:
             cell += " **(crosscheck FAIL)**"
         label = mmiores.notify_line_label(r, skip=("scenario", "kind", "queue_size"))
@@ -324,8 +323,7 @@ def raw_reference_table(summary):
     same guest loop; no device, no bus, re-entered at once)."""
     rows = []
     for kind, cpl, mode, raw, ratio, lo, hi in mmiores.raw_ratios(summary):
-        cell = f"{ratio:.3f}" + (f" [{lo:.3f}, {hi:.3f}]" if lo is not None else "")
-        rows.append([kind, cpl, mode or "—", raw, cell])
+        rows.append([kind, cpl, mode or "—", raw, fmt_ratio(ratio, lo, hi)])
     if not rows:
         return []
     out = ["Against the raw KVM_RUN loop (net p50 medians, same run; ratio [interval from the "

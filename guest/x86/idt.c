@@ -51,7 +51,7 @@ void guest_route_exception(struct ex_regs *regs)
 {
 	guest_handler_t h = guest_handlers[regs->vector & 0xff];
 
-	if (regs->vector < 32 && halt_gate_from_ud(regs))
+	if (halt_gate_from_ud(regs))
 		return;
 	if (h) {
 		if (regs->vector >= 32)

@@ -157,7 +157,6 @@ static void test_shadowed_hlt(bool stamp)
 	struct kvm_vcpu *vcpu;
 	struct kvm_vm *vm = new_vm(&vcpu, guest_shadowed_hlt, 0, 0, 0, 0);
 	enum vcpu_stop stop;
-	char msg[512] = "";
 
 	if (stamp)
 		vm_install_isr_entry(vm, 0xfb, guest_isr_stamp);
@@ -166,11 +165,9 @@ static void test_shadowed_hlt(bool stamp)
 	vcpu_set_watchdog_ms(vcpu, 3000);
 	stop = vcpu_run(vcpu);
 	if (stop == VCPU_STOP_WATCHDOG)
-		snprintf(msg, sizeof(msg), "the guest slept in the HLT (watchdog)");
+		ktap_diag("the guest slept in the HLT (watchdog)");
 	else if (stop != VCPU_STOP_UCALL || vcpu->ucall.type != UCALL_SYNC)
 		describe(vcpu, &vcpu->ucall);
-	if (msg[0])
-		ktap_diag("%s", msg);
 	ktap_result(stop == VCPU_STOP_UCALL && vcpu->ucall.type == UCALL_SYNC &&
 		    vcpu->ucall.args[0] == 1 && vcpu->ucall.args[1] == 1,
 		    "CPL0: an interrupt whose saved RIP is a HLT after STI steps over it, counted once "

@@ -297,7 +297,7 @@ static bool run_config(const struct integ_cfg *c, uint64_t seed, bool verbose)
 	struct kvm_vcpu *vcpu;
 	struct kvm_vm *vm;
 	struct ucall uc;
-	uint64_t p_gpa, invalid = 0, violations = 0;
+	uint64_t p_gpa, invalid = 0, violations = 0, hlt_skips;
 	const uint32_t *counts;
 	const uint8_t *disk;
 	char name[200];
@@ -468,9 +468,10 @@ static bool run_config(const struct integ_cfg *c, uint64_t seed, bool verbose)
 		       "raised %" PRIu64 " and the guest took %" PRIu64 " interrupts", st.irqs_raised,
 		       p->irqs);
 #undef EXPECT
-	if (*guest_hva(vm, &guest_hlt_shadow_skips))
+	hlt_skips = *guest_hva(vm, &guest_hlt_shadow_skips);
+	if (hlt_skips)
 		ktap_diag("%s: %" PRIu64 " interrupt(s) arrived in STI's shadow, before HLT (a "
-			  "platform quirk), and stepped over it", name, *guest_hva(vm, &guest_hlt_shadow_skips));
+			  "platform quirk), and stepped over it", name, hlt_skips);
 	if (verbose || !ok)
 		ktap_diag("%s: %" PRIu64 " kicks (%" PRIu64 " suppressed), %" PRIu64 " waits, %" PRIu64
 			  " interrupts taken (%" PRIu64 " with InterruptStatus 0), device raised %"
